@@ -1,0 +1,80 @@
+//! Analysis: spec types for the `[analysis.*]` sections and the measurements they run.
+//!
+//! Every analysis takes built or fitted `models::Model`s and `data::Dataset`s and returns a
+//! `data::Table` of named columns, which `plotting` draws and the pipeline exports. Nothing here
+//! trains, plots or does file I/O.
+
+mod spec;
+
+#[cfg(test)]
+mod tests;
+
+pub use spec::{AnalysisSpec, EvaluateSpec, FitErrorSpec, JointsSpec};
+
+use data::{Dataset, GridSpec, Table};
+use models::Model;
+
+/// Traces `model` over `grid`: the columns of [`Model::trace`] (`x`, `pre.{d}`, `act.{d}`,
+/// `weighted.{o}.{d}`, `y.{o}`, `y` for a shallow network; `x`, `y` for an activation).
+pub fn evaluate(model: &Model, grid: &GridSpec) -> Result<Table> {
+    let issues = grid.validate();
+    if !issues.is_empty() {
+        return Err(Error::InvalidSpec(data::nest_issues("x", issues)));
+    }
+    Ok(Table::from(model.trace(&grid.points())?.series))
+}
+
+/// The joints of `model` ([`Model::joints`]) as a one-column table `joints`, sorted ascending;
+/// fails for a network with several inputs, whose joints are lines, not points.
+pub fn joints(model: &Model) -> Result<Table> {
+    if model.input_dim() != 1 {
+        return Err(Error::Model(models::Error::NotOneInput(model.input_dim())));
+    }
+    let mut table = Table::new();
+    table.insert("joints", model.joints());
+    Ok(table)
+}
+
+/// Squared error of a one-input, one-output model on a data set: a table with one-value
+/// columns `sse` = Σ_i (f(x_i) − y_i)² and `mse` = sse / n (the least-squares loss of UDL section 2.2).
+pub fn fit_error(model: &Model, data: &Dataset) -> Result<Table> {
+    if model.output_dim() != 1 {
+        return Err(Error::Unsupported(format!(
+            "fit error compares one output with the data's y, the model has {} outputs",
+            model.output_dim()
+        )));
+    }
+    if data.x.len() != data.y.len() || data.is_empty() {
+        return Err(Error::Unsupported(format!(
+            "fit error needs a non-empty data set with one y per x, found {} x and {} y",
+            data.x.len(),
+            data.y.len()
+        )));
+    }
+    let mut sse = 0.0;
+    for (&x, &y) in data.x.iter().zip(&data.y) {
+        let r = model.forward(&[x])?[0] - y;
+        sse += r * r;
+    }
+    let mut table = Table::new();
+    table.insert("sse", vec![sse]);
+    table.insert("mse", vec![sse / data.len() as f64]);
+    Ok(table)
+}
+
+/// Errors of the `analysis` crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The spec holds impossible values, as `(field path, message)` pairs.
+    #[error("invalid analysis spec: {}", data::format_issues(.0))]
+    InvalidSpec(Vec<(String, String)>),
+    /// The model cannot be evaluated as asked.
+    #[error(transparent)]
+    Model(#[from] models::Error),
+    /// The analysis does not apply to these inputs.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,106 @@
+//! The `[analysis.*]` section of a figure spec: one table with a `kind` key.
+//!
+//! The pipeline reads `kind`, removes it, and calls [`AnalysisSpec::from_kind`] on the rest.
+
+use data::GridSpec;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// An analysis, chosen by `kind`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum AnalysisSpec {
+    /// Trace a model over a 1-D grid (`kind = "evaluate"`).
+    Evaluate(EvaluateSpec),
+    /// Squared error of a model on a data set (`kind = "fit-error"`).
+    FitError(FitErrorSpec),
+    /// Joint positions of a 1-input network (`kind = "joints"`).
+    Joints(JointsSpec),
+}
+
+/// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
+///
+/// ```toml
+/// [analysis.curves]
+/// kind = "evaluate"
+/// model = "net"                       # a [model.*] or [train.*] section
+/// x = { start = 0.0, stop = 1.0, num = 201 }
+/// ```
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EvaluateSpec {
+    /// Name of the model to trace: a `[model.*]` section, or a `[train.*]` section's fitted model.
+    pub model: String,
+    /// The input grid.
+    pub x: GridSpec,
+}
+
+/// `kind = "fit-error"`: one-row table with `sse` and `mse` (see [`crate::fit_error`]).
+///
+/// ```toml
+/// [analysis.error10]
+/// kind = "fit-error"
+/// model = "fit10"                     # a [model.*] or [train.*] section
+/// data = "target"                     # a [data.*] section
+/// ```
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FitErrorSpec {
+    /// Name of the model: a `[model.*]` section, or a `[train.*]` section's fitted model.
+    pub model: String,
+    /// Name of the `[data.*]` section to compare with.
+    pub data: String,
+}
+
+/// `kind = "joints"`: a table with one column `joints`, the sorted inputs where a hidden unit's
+/// pre-activation crosses zero (see [`crate::joints`]), e.g. to shade the regions of UDL fig. 3.3.
+///
+/// ```toml
+/// [analysis.joints]
+/// kind = "joints"
+/// model = "net"                       # a [model.*] or [train.*] section
+/// ```
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct JointsSpec {
+    /// Name of the model: a `[model.*]` section, or a `[train.*]` section's fitted model.
+    pub model: String,
+}
+
+impl AnalysisSpec {
+    /// All kind names, for "unknown kind, did you mean" messages.
+    pub const KINDS: &'static [&'static str] = &["evaluate", "fit-error", "joints"];
+
+    /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
+    /// `Ok(None)` if `kind` is unknown.
+    pub fn from_kind<'de, D: Deserializer<'de>>(
+        kind: &str,
+        d: D,
+    ) -> Result<Option<Self>, D::Error> {
+        Ok(Some(match kind {
+            "evaluate" => AnalysisSpec::Evaluate(EvaluateSpec::deserialize(d)?),
+            "fit-error" => AnalysisSpec::FitError(FitErrorSpec::deserialize(d)?),
+            "joints" => AnalysisSpec::Joints(JointsSpec::deserialize(d)?),
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Impossible values serde cannot see, as `(field path relative to the section, message)`.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        match self {
+            AnalysisSpec::Evaluate(s) => data::nest_issues("x", s.x.validate()),
+            AnalysisSpec::FitError(_) | AnalysisSpec::Joints(_) => Vec::new(),
+        }
+    }
+
+    /// Names of other sections this spec refers to, as `(field, section name)`: `("model", …)`
+    /// names a `[model.*]` or `[train.*]` section, `("data", …)` a `[data.*]` section.
+    pub fn references(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            AnalysisSpec::Evaluate(s) => vec![("model", s.model.as_str())],
+            AnalysisSpec::FitError(s) => {
+                vec![("model", s.model.as_str()), ("data", s.data.as_str())]
+            }
+            AnalysisSpec::Joints(s) => vec![("model", s.model.as_str())],
+        }
+    }
+}

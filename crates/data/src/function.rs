@@ -1,0 +1,66 @@
+//! Smooth 1-D target functions y = f(x) for regression figures.
+//!
+//! - `fourier`: f(x) = c + Σ_k a_k·sin(2π·f_k·x + p_k), a smooth curve of chosen wiggliness (the
+//!   dashed target of UDL fig. 3.5).
+//! - `exp-sin`: f(x) = exp(sin(2πx)), the true function of the UDL chapter 8 notebooks (8_2).
+
+use serde::{Deserialize, Serialize};
+use std::f64::consts::TAU;
+
+/// A smooth function of one variable, chosen by `form`.
+///
+/// TOML: `function = { form = "fourier", offset = 0.5, terms = [[1.0, 1.0, 0.0]] }` or
+/// `function = { form = "exp-sin" }`.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(tag = "form", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum FunctionSpec {
+    /// c + Σ a·sin(2π f x + p).
+    Fourier(FourierSpec),
+    /// exp(sin(2πx)).
+    ExpSin {},
+}
+
+/// Parameters of a sum of sines.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FourierSpec {
+    /// Constant c added to the sum.
+    #[serde(default)]
+    pub offset: f64,
+    /// One `[amplitude, frequency, phase]` triple per sine; frequency in cycles per unit x, phase
+    /// in radians.
+    pub terms: Vec<[f64; 3]>,
+}
+
+impl FunctionSpec {
+    /// f(x).
+    pub fn eval(&self, x: f64) -> f64 {
+        match self {
+            FunctionSpec::Fourier(s) => {
+                s.offset
+                    + s.terms
+                        .iter()
+                        .map(|[a, f, p]| a * (TAU * f * x + p).sin())
+                        .sum::<f64>()
+            }
+            FunctionSpec::ExpSin {} => (TAU * x).sin().exp(),
+        }
+    }
+
+    /// Problems as `(field, message)` pairs, relative to the function table.
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut issues = Vec::new();
+        if let FunctionSpec::Fourier(s) = self {
+            crate::check_finite("offset", s.offset, &mut issues);
+            for (i, term) in s.terms.iter().enumerate() {
+                if term.iter().any(|v| !v.is_finite()) {
+                    issues.push((
+                        format!("terms[{i}]"),
+                        format!("expected finite [amplitude, frequency, phase], found {term:?}"),
+                    ));
+                }
+            }
+        }
+        issues
+    }
+}

@@ -1,0 +1,140 @@
+//! Assembles the book from the figures: provenance per figure, one page per chapter, then mdBook.
+//!
+//! The pages are regenerated only when the book's inputs change: the figures' keys and output
+//! hashes (from their locks), their spec texts and the hand-written pages. A build that changes
+//! nothing leaves the book alone, so a no-op build stays a no-op.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::book::{BookFigure, Chapter, Provenance};
+use crate::engine::{BuildReport, FigureStatus};
+use crate::exec::{Action, EntryInfo};
+use crate::lockfile::FigureLock;
+use crate::workspace::Workspace;
+
+/// Chapter titles of *Understanding Deep Learning*.
+pub const CHAPTERS: &[(u32, &str)] = &[
+    (1, "Introduction"),
+    (2, "Supervised learning"),
+    (3, "Shallow neural networks"),
+    (4, "Deep neural networks"),
+    (5, "Loss functions"),
+    (6, "Fitting models"),
+    (7, "Gradients and initialization"),
+    (8, "Measuring performance"),
+    (9, "Regularization"),
+    (10, "Convolutional networks"),
+    (11, "Residual networks"),
+    (12, "Transformers"),
+    (13, "Graph neural networks"),
+    (14, "Unsupervised learning"),
+    (15, "Generative adversarial networks"),
+    (16, "Normalizing flows"),
+    (17, "Variational autoencoders"),
+    (18, "Diffusion models"),
+    (19, "Reinforcement learning"),
+    (20, "Why does deep learning work?"),
+    (21, "Deep learning and ethics"),
+];
+
+const STAMP: &str = ".pipeline-book-key";
+
+/// Regenerates the chapter pages and rebuilds the book if its inputs changed; returns whether it built.
+pub fn update(ws: &Workspace, store: &cache::Store, report: &BuildReport) -> Result<bool, String> {
+    let book = ws.book_dir();
+    let mut chapters: BTreeMap<u32, Vec<BookFigure>> = BTreeMap::new();
+    let mut hasher = blake3::Hasher::new();
+    let statuses: BTreeMap<&str, (&FigureStatus, Option<&crate::exec::Done>)> =
+        report.figures.iter().map(|f| (f.id.as_str(), (&f.status, f.plot.as_ref()))).collect();
+    for fig in &ws.figures {
+        let svg = ws.figure_svg_path(fig);
+        let Some(lock) = FigureLock::read(&ws.lock_path(fig))? else { continue };
+        if !svg.is_file() {
+            continue;
+        }
+        hasher.update(fig.meta.id.as_bytes());
+        hasher.update(lock.to_text().as_bytes());
+        hasher.update(fig.source.as_bytes());
+        let key = cache::Key::from_hex(&lock.key);
+        let ms = key
+            .and_then(|k| store.peek(&k).ok().flatten())
+            .and_then(|m| serde_json::from_slice::<EntryInfo>(&m.meta).ok())
+            .map_or(0.0, |i| i.ms);
+        let cache_state = match statuses.get(fig.meta.id.as_str()) {
+            Some((FigureStatus::Built, Some(d))) if d.action != Action::Hit => "built",
+            Some((FigureStatus::Failed(_), _)) => "failed in the last build (showing the previous output)",
+            _ => "hit",
+        };
+        chapters.entry(fig.chapter).or_default().push(BookFigure {
+            id: fig.meta.id.clone(),
+            title: fig.meta.title.clone(),
+            caption: fig.meta.caption.clone(),
+            after: fig.meta.after.clone(),
+            svg_file: format!("{}.svg", fig.meta.id),
+            spec_toml: fig.source.clone(),
+            provenance: Provenance {
+                key: lock.key.clone(),
+                platform: lock.platform.clone(),
+                stage_ms: ms,
+                cache: cache_state.to_string(),
+                spec_path: fig.path.display().to_string(),
+            },
+        });
+    }
+    hash_hand_written(&book, &mut hasher)?;
+    hasher.update(crate::digest::of("plotting").as_bytes());
+    let book_key = hasher.finalize().to_hex().to_string();
+    let stamp = book.join("build").join(STAMP);
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == book_key) && book.join("build").join("index.html").is_file() {
+        return Ok(false);
+    }
+    let chapters: Vec<Chapter> = chapters
+        .into_iter()
+        .map(|(number, figures)| Chapter {
+            number,
+            title: CHAPTERS.iter().find(|(n, _)| *n == number).map_or_else(|| format!("Chapter {number}"), |(_, t)| t.to_string()),
+            figures,
+        })
+        .collect();
+    crate::book::write_pages(&book, &chapters).map_err(|e| e.to_string())?;
+    crate::book::build(&book).map_err(|e| e.to_string())?;
+    crate::output::write_if_changed(&stamp, book_key.as_bytes())?;
+    Ok(true)
+}
+
+/// Hashes book.toml and the hand-written pages (everything in src/ that the pipeline does not generate).
+fn hash_hand_written(book: &Path, hasher: &mut blake3::Hasher) -> Result<(), String> {
+    hasher.update(&std::fs::read(book.join("book.toml")).map_err(|e| format!("cannot read {}: {e}", book.join("book.toml").display()))?);
+    let src = book.join("src");
+    let mut files: Vec<_> = std::fs::read_dir(&src)
+        .map_err(|e| format!("cannot read {}: {e}", src.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && !is_generated(p))
+        .collect();
+    files.sort();
+    for f in files {
+        hasher.update(f.file_name().unwrap_or_default().as_encoded_bytes());
+        hasher.update(&std::fs::read(&f).map_err(|e| format!("cannot read {}: {e}", f.display()))?);
+    }
+    Ok(())
+}
+
+fn is_generated(p: &Path) -> bool {
+    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name == "SUMMARY.md" || (name.starts_with("ch") && name.ends_with(".md") && name[2..name.len() - 3].chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Deletes the generated chapter pages and SUMMARY.md (for `clean`).
+pub fn remove_generated_pages(ws: &Workspace) -> Result<(), String> {
+    let src = ws.book_dir().join("src");
+    let Ok(entries) = std::fs::read_dir(&src) else { return Ok(()) };
+    for e in entries.filter_map(|e| e.ok()) {
+        let p = e.path();
+        if p.is_file() && is_generated(&p) {
+            std::fs::remove_file(&p).map_err(|e| format!("cannot remove {}: {e}", p.display()))?;
+        }
+    }
+    Ok(())
+}

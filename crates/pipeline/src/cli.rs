@@ -1,0 +1,251 @@
+//! Command-line interface: flags parsed with clap, one function per subcommand.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::engine::{self, BuildOptions};
+use crate::progress::Mode;
+use crate::workspace::Workspace;
+
+/// Rebuilds the computed figures of "Understanding Deep Learning" from TOML specs, with a content-addressed cache.
+#[derive(Debug, Parser)]
+#[command(name = "pipeline", version, about)]
+pub struct Cli {
+    /// What to do (default: build).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Parallel stages (default: pipeline.toml's setting, or one per core).
+    #[arg(long, short = 'j', global = true, default_value_t = 0)]
+    pub jobs: usize,
+    /// Print only errors and the summary.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// Cache directory (default: pipeline.toml's `paths.cache`, `.cache/`).
+    #[arg(long, global = true)]
+    pub cache: Option<PathBuf>,
+    /// Workspace root (default: the nearest directory with pipeline.toml).
+    #[arg(long = "workspace", short = 'C', global = true)]
+    pub workspace: Option<PathBuf>,
+    /// Write the execution log (JSON lines: stage, action, key) to this file.
+    #[arg(long, global = true)]
+    pub log: Option<PathBuf>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Rebuild stale figures (all, or the named ones) and the book.
+    Build {
+        /// Figure ids (3.3) or spec names (shallow-build-up).
+        figures: Vec<String>,
+    },
+    /// Show each figure as fresh or stale, and why.
+    Status,
+    /// Show a figure's stages, keys, the exact manifests hashed, and hit/miss.
+    Explain {
+        /// Figure id or spec name.
+        figure: String,
+    },
+    /// Rebuild from an empty temporary cache and compare every output with the committed locks.
+    Verify {
+        /// Figure ids or spec names (default: all).
+        figures: Vec<String>,
+    },
+    /// List the figures.
+    List,
+    /// Write a figure's plotted numbers as CSV and JSON.
+    Export {
+        /// Figure id or spec name.
+        figure: String,
+        /// Output directory.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Remove cache entries that no current spec reaches.
+    Gc,
+    /// Remove the cache, the generated figures and the built book (locks stay).
+    Clean,
+    /// Cache maintenance.
+    Cache {
+        /// What to do with the cache.
+        #[command(subcommand)]
+        action: CacheCommand,
+    },
+}
+
+/// `pipeline cache ...`.
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Re-hash every entry; report and evict corrupt ones.
+    Verify,
+}
+
+/// Runs the command line; errors are printed to stderr and give a non-zero exit.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_diagnostics(ws: &Workspace) {
+    for d in &ws.diagnostics {
+        eprintln!("{d}");
+    }
+}
+
+fn invalid_spec_files(ws: &Workspace) -> usize {
+    ws.diagnostics.iter().map(|d| &d.file).collect::<std::collections::BTreeSet<_>>().len()
+}
+
+/// Executes a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let start_dir = match &cli.workspace {
+        Some(p) => p.clone(),
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let root = Workspace::find_root(&start_dir)?;
+    let ws = Workspace::load(&root, cli.cache.as_deref())?;
+    let mode = if cli.quiet { Mode::Quiet } else { Mode::Auto };
+    let command = cli.command.unwrap_or(Command::Build { figures: Vec::new() });
+    let specs_ok = ws.diagnostics.is_empty();
+    match command {
+        Command::Build { figures } => {
+            print_diagnostics(&ws);
+            let opts = BuildOptions { figures, jobs: cli.jobs, progress: mode, ..Default::default() };
+            let report = engine::build(&ws, &opts).map_err(anyhow::Error::msg)?;
+            if let Some(path) = &cli.log {
+                let mut text = String::new();
+                for e in &report.events {
+                    text.push_str(&serde_json::to_string(e)?);
+                    text.push('\n');
+                }
+                std::fs::write(path, text).with_context(|| format!("cannot write the log {}", path.display()))?;
+            }
+            for e in &report.events {
+                if !e.detail.is_empty() {
+                    eprintln!("{}", e.detail);
+                }
+            }
+            for e in &report.errors {
+                eprintln!("error: {e}");
+            }
+            eprintln!("{}", report.summary(invalid_spec_files(&ws)));
+            Ok(exit(report.ok() && specs_ok))
+        }
+        Command::Status => {
+            print_diagnostics(&ws);
+            let (plan, states) = engine::inspect(&ws, &[]).map_err(anyhow::Error::msg)?;
+            let mut stale_figures = 0;
+            for f in &ws.figures {
+                let mine: Vec<_> = plan.stages.iter().zip(&states).filter(|(s, _)| s.figure_id == f.meta.id).map(|(_, st)| st).collect();
+                let mut lines = Vec::new();
+                for st in &mine {
+                    if !st.fresh {
+                        lines.push(format!("    {}: {}", st.stage, st.reasons.join("; ")));
+                    }
+                }
+                let svg = ws.figure_svg_path(f);
+                if lines.is_empty() && !svg.is_file() {
+                    lines.push(format!("    output {} missing", engine::rel(&ws, &svg)));
+                }
+                if lines.is_empty() {
+                    println!("fresh  {:<6} {}", f.meta.id, f.meta.title);
+                } else {
+                    stale_figures += 1;
+                    println!("stale  {:<6} {}", f.meta.id, f.meta.title);
+                    for l in lines {
+                        println!("{l}");
+                    }
+                }
+            }
+            println!("{} figures: {} fresh, {} stale", ws.figures.len(), ws.figures.len() - stale_figures, stale_figures);
+            Ok(exit(specs_ok))
+        }
+        Command::Explain { figure } => {
+            print_diagnostics(&ws);
+            let (plan, states) = engine::inspect(&ws, std::slice::from_ref(&figure)).map_err(anyhow::Error::msg)?;
+            for (s, st) in plan.stages.iter().zip(&states) {
+                let state = if st.fresh { "hit" } else { "miss" };
+                let key = st.key.map(|k| k.to_hex()).unwrap_or_else(|| "(unknown until inputs are built)".into());
+                println!("stage {}  [{state}]", s.id());
+                println!("  key: {key}");
+                if !st.fresh {
+                    println!("  why: {}", st.reasons.join("; "));
+                }
+                match &st.manifest {
+                    Some(m) => println!("  manifest (hashed as this exact JSON):\n  {}", String::from_utf8_lossy(&m.canonical())),
+                    None => println!("  manifest: not known until the inputs are built"),
+                }
+            }
+            Ok(exit(specs_ok))
+        }
+        Command::Verify { figures } => {
+            print_diagnostics(&ws);
+            let report = engine::verify(&ws, &figures, cli.jobs, mode).map_err(anyhow::Error::msg)?;
+            for n in &report.notes {
+                eprintln!("note: {n}");
+            }
+            for p in &report.problems {
+                eprintln!("MISMATCH {p}");
+            }
+            eprintln!(
+                "verify: {} figures rebuilt from an empty cache, {} problems in {:.2} s",
+                report.checked,
+                report.problems.len(),
+                report.seconds
+            );
+            Ok(exit(report.problems.is_empty() && specs_ok))
+        }
+        Command::List => {
+            print_diagnostics(&ws);
+            for f in &ws.figures {
+                println!("{:<6} {:<40} {}", f.meta.id, f.meta.title, f.path.display());
+            }
+            Ok(exit(specs_ok))
+        }
+        Command::Export { figure, out } => {
+            print_diagnostics(&ws);
+            for p in engine::export(&ws, &figure, &out).map_err(anyhow::Error::msg)? {
+                println!("{}", p.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gc => {
+            let (n, bytes) = engine::gc(&ws).map_err(anyhow::Error::msg)?;
+            println!("gc: removed {n} entries ({bytes} bytes)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Clean => {
+            for dir in [ws.cache_dir.clone(), ws.book_dir().join("build"), ws.book_dir().join("src").join("figures")] {
+                match std::fs::remove_dir_all(&dir) {
+                    Ok(()) => println!("removed {}", engine::rel(&ws, &dir)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e).with_context(|| format!("cannot remove {}", dir.display())),
+                }
+            }
+            crate::bookgen::remove_generated_pages(&ws).map_err(anyhow::Error::msg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cache { action: CacheCommand::Verify } => {
+            let store = cache::Store::open(&ws.cache_dir)?;
+            let r = store.verify_all()?;
+            for (key, reason) in &r.corrupt {
+                eprintln!("corrupt entry {key}: {reason} (evicted)");
+            }
+            println!("cache verify: {} entries checked, {} corrupt", r.checked, r.corrupt.len());
+            Ok(exit(r.corrupt.is_empty()))
+        }
+    }
+}
+
+fn exit(ok: bool) -> ExitCode {
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}

@@ -1,0 +1,413 @@
+//! The commands' library side: build, status, explain, verify, gc and export over a [`Workspace`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::exec::{Action, Done, EntryInfo, Event, ExecReport, execute};
+use crate::lockfile::FigureLock;
+use crate::plan::{Plan, diff_json};
+use crate::progress::{Mode, Progress};
+use crate::stages::PlotArtifact;
+use crate::workspace::Workspace;
+
+/// Options of a build.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// Figures to build (ids or slugs); empty = all.
+    pub figures: Vec<String>,
+    /// Parallel stages; 0 = the setting in pipeline.toml, or one per core.
+    pub jobs: usize,
+    /// Progress display.
+    pub progress: Mode,
+    /// Write figure SVGs, locks, the stage index and the book (false for `verify` and `export`).
+    pub write_outputs: bool,
+    /// Build the book after the figures.
+    pub book: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions { figures: Vec::new(), jobs: 0, progress: Mode::Quiet, write_outputs: true, book: true }
+    }
+}
+
+/// How one figure fared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FigureStatus {
+    /// At least one stage ran.
+    Built,
+    /// Every stage came from the cache.
+    Fresh,
+    /// A stage failed (message names figure and stage).
+    Failed(String),
+}
+
+/// One figure's result.
+#[derive(Clone, Debug)]
+pub struct FigureResult {
+    /// Index into the workspace's figures.
+    pub index: usize,
+    /// Figure id.
+    pub id: String,
+    /// Built, fresh or failed.
+    pub status: FigureStatus,
+    /// The plot stage's output, when it built.
+    pub plot: Option<Done>,
+}
+
+/// What a build did.
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    /// The execution log.
+    pub events: Vec<Event>,
+    /// Per selected figure.
+    pub figures: Vec<FigureResult>,
+    /// Whether the book was rebuilt (false when it was up to date or not requested).
+    pub book_built: bool,
+    /// Errors outside stages (writing outputs, the book).
+    pub errors: Vec<String>,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+impl BuildReport {
+    /// Stages that executed (ran or rebuilt), by id.
+    pub fn executed(&self) -> Vec<&str> {
+        self.events.iter().filter(|e| matches!(e.action, Action::Ran | Action::Rebuilt)).map(|e| e.stage.as_str()).collect()
+    }
+
+    /// True when nothing failed.
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty() && self.figures.iter().all(|f| !matches!(f.status, FigureStatus::Failed(_)))
+    }
+
+    /// `12 figures: 3 built, 9 fresh, 0 failed in 0.41 s`.
+    pub fn summary(&self, invalid_specs: usize) -> String {
+        let count = |p: fn(&FigureStatus) -> bool| self.figures.iter().filter(|f| p(&f.status)).count();
+        let built = count(|s| *s == FigureStatus::Built);
+        let fresh = count(|s| *s == FigureStatus::Fresh);
+        let failed = count(|s| matches!(s, FigureStatus::Failed(_)));
+        let invalid = if invalid_specs > 0 { format!(", {invalid_specs} invalid spec{}", if invalid_specs == 1 { "" } else { "s" }) } else { String::new() };
+        format!("{} figures: {built} built, {fresh} fresh, {failed} failed{invalid} in {:.2} s", self.figures.len(), self.seconds)
+    }
+}
+
+/// Indices of the selected figures.
+fn selection(ws: &Workspace, names: &[String]) -> Result<Vec<usize>, String> {
+    let selected = ws.select(names)?;
+    Ok(selected.iter().map(|f| ws.figures.iter().position(|g| g.meta.id == f.meta.id).expect("selected from the list")).collect())
+}
+
+fn jobs(ws: &Workspace, requested: usize) -> usize {
+    let j = if requested > 0 { requested } else { ws.project.build.jobs };
+    if j > 0 { j } else { std::thread::available_parallelism().map_or(1, |n| n.get()) }
+}
+
+/// Builds the selected figures (and the book) against the workspace cache.
+pub fn build(ws: &Workspace, opts: &BuildOptions) -> Result<BuildReport, String> {
+    let store = cache::Store::open(&ws.cache_dir).map_err(|e| e.to_string())?;
+    build_with_store(ws, &store, opts)
+}
+
+/// Builds against a given store (used by `verify` with an empty temporary store).
+pub fn build_with_store(ws: &Workspace, store: &cache::Store, opts: &BuildOptions) -> Result<BuildReport, String> {
+    let start = Instant::now();
+    let selected = selection(ws, &opts.figures)?;
+    let plan = Plan::new(&ws.figures, &selected, &ws.style);
+    let platform = crate::platform::current();
+    let progress = Progress::new(opts.progress);
+    let runner = |stage: &crate::plan::Stage, inputs: &BTreeMap<String, std::sync::Arc<Vec<u8>>>| {
+        crate::stages::run(&ws.figures[stage.figure], stage, inputs, &ws.style)
+    };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs(ws, opts.jobs)).build().map_err(|e| e.to_string())?;
+    let exec: ExecReport = pool.install(|| execute(&plan, store, &platform, &runner, &progress));
+
+    let mut report = BuildReport { events: exec.events.clone(), ..Default::default() };
+    for &fi in &selected {
+        let fig = &ws.figures[fi];
+        let mut status = FigureStatus::Fresh;
+        for (i, s) in plan.stages.iter().enumerate() {
+            if s.figure != fi {
+                continue;
+            }
+            match &exec.results[i] {
+                Some(Ok(d)) if d.action != Action::Hit => {
+                    if status == FigureStatus::Fresh {
+                        status = FigureStatus::Built
+                    }
+                }
+                Some(Err(e)) if !matches!(status, FigureStatus::Failed(_)) => status = FigureStatus::Failed(e.clone()),
+                _ => {}
+            }
+        }
+        let plot = match &exec.results[plan.plots[&fi]] {
+            Some(Ok(d)) => Some(d.clone()),
+            _ => None,
+        };
+        if opts.write_outputs {
+            if let Some(done) = &plot {
+                if let Err(e) = write_figure_outputs(ws, fi, done, &platform) {
+                    report.errors.push(format!("figure {}: {e}", fig.meta.id));
+                }
+            }
+            if let Err(e) = write_index(ws, &plan, &exec, fi) {
+                report.errors.push(format!("figure {}: {e}", fig.meta.id));
+            }
+        }
+        report.figures.push(FigureResult { index: fi, id: fig.meta.id.clone(), status, plot });
+    }
+    if opts.write_outputs && opts.book {
+        progress.message("building the book");
+        match crate::bookgen::update(ws, store, &report) {
+            Ok(built) => report.book_built = built,
+            Err(e) => report.errors.push(format!("book: {e}")),
+        }
+    }
+    report.seconds = start.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Writes a figure's SVG into the book sources and its lock beside the spec (each only if changed).
+fn write_figure_outputs(ws: &Workspace, fi: usize, done: &Done, platform: &str) -> Result<(), String> {
+    let fig = &ws.figures[fi];
+    let art = PlotArtifact::decode(&done.payload)?;
+    crate::output::write_if_changed(&ws.figure_svg_path(fig), art.svg.as_bytes())?;
+    let lock = FigureLock { figure: fig.meta.id.clone(), platform: platform.to_string(), key: done.key.to_hex(), outputs: art.output_hashes() };
+    lock.write_if_changed(&ws.lock_path(fig))?;
+    Ok(())
+}
+
+/// The last key of each stage of a figure, kept so `status` can say what changed.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct StageIndex {
+    stages: BTreeMap<String, String>,
+}
+
+fn index_path(ws: &Workspace, figure_id: &str) -> PathBuf {
+    ws.cache_dir.join("pipeline").join("last").join(format!("{figure_id}.json"))
+}
+
+fn write_index(ws: &Workspace, plan: &Plan, exec: &ExecReport, fi: usize) -> Result<(), String> {
+    let mut idx = StageIndex::default();
+    for (i, s) in plan.stages.iter().enumerate() {
+        if s.figure == fi {
+            if let Some(Ok(d)) = &exec.results[i] {
+                idx.stages.insert(s.name.clone(), d.key.to_hex());
+            }
+        }
+    }
+    let bytes = serde_json::to_vec_pretty(&idx).expect("index serialises");
+    crate::output::write_if_changed(&index_path(ws, &ws.figures[fi].meta.id), &bytes).map(|_| ())
+}
+
+fn read_index(ws: &Workspace, figure_id: &str) -> StageIndex {
+    std::fs::read(index_path(ws, figure_id)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+}
+
+/// The state of one stage as seen without running anything.
+#[derive(Clone, Debug)]
+pub struct StageState {
+    /// `3.3/model.net`.
+    pub stage: String,
+    /// The key, when all inputs are known.
+    pub key: Option<cache::Key>,
+    /// The manifest that is (or would be) hashed.
+    pub manifest: Option<crate::plan::Manifest>,
+    /// Cached and valid-looking.
+    pub fresh: bool,
+    /// Why it is stale (empty when fresh).
+    pub reasons: Vec<String>,
+}
+
+/// Walks the plan using only cache headers: which stages are fresh, and why the others are stale.
+pub fn inspect(ws: &Workspace, names: &[String]) -> Result<(Plan, Vec<StageState>), String> {
+    let store = cache::Store::open(&ws.cache_dir).map_err(|e| e.to_string())?;
+    let selected = selection(ws, names)?;
+    let plan = Plan::new(&ws.figures, &selected, &ws.style);
+    let platform = crate::platform::current();
+    let mut hashes: Vec<Option<cache::Key>> = vec![None; plan.stages.len()];
+    let mut states = Vec::with_capacity(plan.stages.len());
+    let mut indexes: BTreeMap<String, StageIndex> = BTreeMap::new();
+    for (i, s) in plan.stages.iter().enumerate() {
+        let mut input_hashes = BTreeMap::new();
+        let mut missing_inputs = Vec::new();
+        for (name, j) in &s.inputs {
+            match hashes[*j] {
+                Some(h) => {
+                    input_hashes.insert(name.clone(), h.to_hex());
+                }
+                None => missing_inputs.push(plan.stages[*j].name.clone()),
+            }
+        }
+        if !missing_inputs.is_empty() {
+            states.push(StageState {
+                stage: s.id(),
+                key: None,
+                manifest: None,
+                fresh: false,
+                reasons: missing_inputs.iter().map(|n| format!("input {n} is stale")).collect(),
+            });
+            continue;
+        }
+        let manifest = plan.manifest(i, &input_hashes, &platform);
+        let key = manifest.key();
+        let meta = store.peek(&key).map_err(|e| e.to_string())?;
+        let mut reasons = Vec::new();
+        if let Some(m) = &meta {
+            hashes[i] = Some(m.hash);
+        } else {
+            let idx = indexes.entry(s.figure_id.clone()).or_insert_with(|| read_index(ws, &s.figure_id));
+            let previous = idx
+                .stages
+                .get(&s.name)
+                .and_then(|k| cache::Key::from_hex(k))
+                .and_then(|k| store.peek(&k).ok().flatten())
+                .and_then(|m| serde_json::from_slice::<EntryInfo>(&m.meta).ok());
+            match previous {
+                Some(prev) => reasons.extend(explain_change(&prev.manifest, &manifest)),
+                None => reasons.push("cache entry missing".into()),
+            }
+            if reasons.is_empty() {
+                reasons.push("cache entry missing".into());
+            }
+        }
+        states.push(StageState { stage: s.id(), key: Some(key), manifest: Some(manifest), fresh: meta.is_some(), reasons });
+    }
+    Ok((plan, states))
+}
+
+/// Human reasons why `new` differs from `old`.
+pub fn explain_change(old: &crate::plan::Manifest, new: &crate::plan::Manifest) -> Vec<String> {
+    let mut out = Vec::new();
+    diff_json("", &old.params, &new.params, &mut out);
+    if old.implementation != new.implementation {
+        out.push(format!("crate {} changed", new.crate_name));
+    }
+    for (name, h) in &new.inputs {
+        if old.inputs.get(name) != Some(h) {
+            out.push(format!("input {name} changed"));
+        }
+    }
+    if old.platform != new.platform {
+        out.push(format!("platform {} -> {}", old.platform, new.platform));
+    }
+    if old.format != new.format {
+        out.push(format!("manifest format {} -> {}", old.format, new.format));
+    }
+    out
+}
+
+/// Output of `verify`: one line per problem, empty when everything matches.
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    /// Figures compared.
+    pub checked: usize,
+    /// Problems, each naming figure and stage/output.
+    pub problems: Vec<String>,
+    /// Notes (e.g. cross-platform comparisons).
+    pub notes: Vec<String>,
+    /// Wall time.
+    pub seconds: f64,
+}
+
+/// Rebuilds the selected figures from an empty temporary cache and compares outputs with the locks.
+pub fn verify(ws: &Workspace, names: &[String], jobs: usize, progress: Mode) -> Result<VerifyReport, String> {
+    let start = Instant::now();
+    let tmp = tempfile::Builder::new().prefix("pipeline-verify").tempdir().map_err(|e| format!("cannot create a temporary cache: {e}"))?;
+    let store = cache::Store::open(tmp.path()).map_err(|e| e.to_string())?;
+    let opts = BuildOptions { figures: names.to_vec(), jobs, progress, write_outputs: false, book: false };
+    let build = build_with_store(ws, &store, &opts)?;
+    let platform = crate::platform::current();
+    let mut report = VerifyReport::default();
+    for f in &build.figures {
+        let fig = &ws.figures[f.index];
+        report.checked += 1;
+        let lock_path = ws.lock_path(fig);
+        let lock = match FigureLock::read(&lock_path)? {
+            Some(l) => l,
+            None => {
+                report.problems.push(format!("figure {}: no lock at {} (run `pipeline build` and commit the lock)", f.id, rel(ws, &lock_path)));
+                continue;
+            }
+        };
+        let Some(done) = &f.plot else {
+            let why = match &f.status {
+                FigureStatus::Failed(e) => e.clone(),
+                _ => "no output".into(),
+            };
+            report.problems.push(format!("figure {}: rebuild failed: {why}", f.id));
+            continue;
+        };
+        let art = PlotArtifact::decode(&done.payload)?;
+        let cross = lock.platform != platform;
+        if cross {
+            report.notes.push(format!(
+                "figure {}: lock made on {}, this machine is {}: a bitwise comparison across platforms is not a pass or fail of reproducibility",
+                f.id, lock.platform, platform
+            ));
+        }
+        let now = art.output_hashes();
+        for (name, hash) in &lock.outputs {
+            match now.get(name) {
+                Some(h) if h == hash => {}
+                Some(h) => report.problems.push(format!(
+                    "figure {}, stage plot: output `{name}` differs from the lock ({} locked, {} rebuilt){}",
+                    f.id,
+                    &hash[..12.min(hash.len())],
+                    &h[..12],
+                    if cross { " [cross-platform]" } else { "" }
+                )),
+                None => report.problems.push(format!("figure {}, stage plot: output `{name}` is in the lock but was not produced", f.id)),
+            }
+        }
+        for name in now.keys() {
+            if !lock.outputs.contains_key(name) {
+                report.problems.push(format!("figure {}, stage plot: output `{name}` is missing from the lock", f.id));
+            }
+        }
+    }
+    report.seconds = start.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Removes cache entries that no current spec reaches; returns (removed, bytes).
+pub fn gc(ws: &Workspace) -> Result<(usize, u64), String> {
+    let store = cache::Store::open(&ws.cache_dir).map_err(|e| e.to_string())?;
+    let (_, states) = inspect(ws, &[])?;
+    let mut keep: BTreeSet<cache::Key> = states.iter().filter_map(|s| s.key).collect();
+    // Also keep the last-built keys of every current stage: they are what a rebuild would reach.
+    for f in &ws.figures {
+        for k in read_index(ws, &f.meta.id).stages.values() {
+            keep.extend(cache::Key::from_hex(k));
+        }
+    }
+    let r = store.gc(&keep).map_err(|e| e.to_string())?;
+    Ok((r.entries_removed, r.bytes_freed))
+}
+
+/// Builds (from cache when fresh) one figure and writes its plotted numbers as CSV and JSON into `out`.
+pub fn export(ws: &Workspace, figure: &str, out: &Path) -> Result<Vec<PathBuf>, String> {
+    let opts = BuildOptions { figures: vec![figure.to_string()], write_outputs: false, book: false, ..Default::default() };
+    let report = build(ws, &opts)?;
+    let f = &report.figures[0];
+    let done = match (&f.plot, &f.status) {
+        (Some(d), _) => d,
+        (None, FigureStatus::Failed(e)) => return Err(e.clone()),
+        (None, _) => return Err(format!("figure {} produced no output", f.id)),
+    };
+    let art = PlotArtifact::decode(&done.payload)?;
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let csv = out.join(format!("{}.csv", f.id));
+    let json = out.join(format!("{}.json", f.id));
+    crate::output::write_if_changed(&csv, art.to_csv().as_bytes())?;
+    crate::output::write_if_changed(&json, &art.to_json())?;
+    Ok(vec![csv, json])
+}
+
+/// A path relative to the workspace root, for messages.
+pub fn rel(ws: &Workspace, p: &Path) -> String {
+    p.strip_prefix(&ws.root).unwrap_or(p).display().to_string()
+}

@@ -1,0 +1,225 @@
+//! The stage graph: each figure expands into one stage per computing section plus a plot stage.
+//!
+//! Stages are pure functions of their keys. A stage's key is blake3 over its [`Manifest`]: the
+//! stage kind, the parsed and normalised parameters (never the TOML text, so comments and key
+//! order do not matter), the content hashes of its inputs' outputs (so a re-run that produces
+//! identical bytes changes no downstream key: early cut-off), the implementation digest of the
+//! code that computes it, and the platform.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::spec::{FigureSpec, Section, SectionKind};
+
+/// Version of the manifest format; bump when the meaning of stage outputs changes without a code digest change.
+pub const MANIFEST_FORMAT: u32 = 1;
+
+/// What a stage computes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StageKind {
+    /// A `[data]`, `[model]`, `[train]` or `[analysis]` section.
+    Section(Section),
+    /// The figure's plot: resolves panel references and renders the SVG.
+    Plot,
+}
+
+/// One node of the graph.
+#[derive(Clone, Debug)]
+pub struct Stage {
+    /// Index of the figure in the workspace's figure list.
+    pub figure: usize,
+    /// The figure id, e.g. `3.3`.
+    pub figure_id: String,
+    /// Name inside the figure: `model.net`, `analysis.curves`, `plot`.
+    pub name: String,
+    /// What it computes.
+    pub kind: StageKind,
+    /// Canonical parameters (what the key hashes).
+    pub params: serde_json::Value,
+    /// Input stages as (section name, stage index), sorted by name.
+    pub inputs: Vec<(String, usize)>,
+    /// The crate whose implementation digest goes into the key.
+    pub crate_name: &'static str,
+    /// Depth in the graph (0 = no inputs); stages of one depth run in parallel.
+    pub depth: usize,
+}
+
+impl Stage {
+    /// `3.3/model.net`.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.figure_id, self.name)
+    }
+}
+
+/// Everything that determines a stage's output; hashed (as canonical JSON) into its key.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// Manifest format version.
+    pub format: u32,
+    /// `data`, `model`, `train`, `analysis` or `plot`.
+    pub stage: String,
+    /// Resolved, normalised parameters.
+    pub params: serde_json::Value,
+    /// Input section name -> content hash (hex) of that input's output.
+    pub inputs: BTreeMap<String, String>,
+    /// Implementation digest of the crate computing the stage.
+    pub implementation: String,
+    /// Crate the implementation digest belongs to (for explanations).
+    pub crate_name: String,
+    /// Platform string (architecture and SIMD features).
+    pub platform: String,
+}
+
+impl Manifest {
+    /// Canonical serialisation: JSON with sorted object keys and shortest round-trip floats.
+    pub fn canonical(&self) -> Vec<u8> {
+        // serde_json's Map is a BTreeMap (no preserve_order feature), so keys come out sorted.
+        let value = serde_json::to_value(self).expect("manifest serialises");
+        serde_json::to_vec(&value).expect("manifest serialises")
+    }
+
+    /// The stage key.
+    pub fn key(&self) -> cache::Key {
+        cache::Key::of(&self.canonical())
+    }
+}
+
+/// The whole graph for a set of figures.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// All stages; inputs always come before their dependants.
+    pub stages: Vec<Stage>,
+    /// Figure index -> its plot stage index.
+    pub plots: BTreeMap<usize, usize>,
+}
+
+impl Plan {
+    /// Expands figures (given as indices into `figures`) into stages.
+    pub fn new(figures: &[FigureSpec], selected: &[usize], style: &plotting::Style) -> Plan {
+        let mut plan = Plan::default();
+        let style_json = serde_json::to_value(style).expect("style serialises");
+        for &fi in selected {
+            let fig = &figures[fi];
+            let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+            // Sections in dependency order (the spec parser rejected loops).
+            let mut pending: Vec<(&String, &Section)> = fig.sections.iter().collect();
+            while !pending.is_empty() {
+                let before = pending.len();
+                pending.retain(|(name, section)| {
+                    let refs = section.references();
+                    if !refs.iter().all(|(_, r)| index.contains_key(r)) {
+                        return true;
+                    }
+                    let mut inputs: Vec<(String, usize)> = refs.iter().map(|(_, r)| (r.to_string(), index[r])).collect();
+                    inputs.sort();
+                    inputs.dedup();
+                    let depth = inputs.iter().map(|(_, i)| plan.stages[*i].depth + 1).max().unwrap_or(0);
+                    let kind: SectionKind = section.kind();
+                    index.insert(name.as_str(), plan.stages.len());
+                    plan.stages.push(Stage {
+                        figure: fi,
+                        figure_id: fig.meta.id.clone(),
+                        name: format!("{}.{}", kind.table(), name),
+                        kind: StageKind::Section((*section).clone()),
+                        params: section.params(),
+                        inputs,
+                        crate_name: kind.crate_name(),
+                        depth,
+                    });
+                    false
+                });
+                assert!(pending.len() < before, "spec parser guarantees an acyclic section graph");
+            }
+            let mut inputs: Vec<(String, usize)> = fig
+                .panels
+                .iter()
+                .flat_map(|p| p.references())
+                .filter_map(|r| r.split_once('.').map(|(s, _)| s))
+                .filter_map(|s| index.get(s).map(|&i| (s.to_string(), i)))
+                .collect();
+            inputs.sort();
+            inputs.dedup();
+            let depth = inputs.iter().map(|(_, i)| plan.stages[*i].depth + 1).max().unwrap_or(0);
+            let params = serde_json::json!({
+                "layout": fig.layout,
+                "panels": fig.panels,
+                "style": style_json,
+            });
+            plan.plots.insert(fi, plan.stages.len());
+            plan.stages.push(Stage {
+                figure: fi,
+                figure_id: fig.meta.id.clone(),
+                name: "plot".into(),
+                kind: StageKind::Plot,
+                params,
+                inputs,
+                crate_name: "plotting",
+                depth,
+            });
+        }
+        plan
+    }
+
+    /// Stage indices grouped by depth; within a depth, ordered by stage id.
+    pub fn waves(&self) -> Vec<Vec<usize>> {
+        let max = self.stages.iter().map(|s| s.depth).max().unwrap_or(0);
+        let mut waves = vec![Vec::new(); max + 1];
+        for (i, s) in self.stages.iter().enumerate() {
+            waves[s.depth].push(i);
+        }
+        for w in &mut waves {
+            w.sort_by_key(|&i| self.stages[i].id());
+        }
+        waves.retain(|w| !w.is_empty());
+        waves
+    }
+
+    /// The manifest of stage `i`, given the output hashes of its inputs.
+    pub fn manifest(&self, i: usize, input_hashes: &BTreeMap<String, String>, platform: &str) -> Manifest {
+        let s = &self.stages[i];
+        Manifest {
+            format: MANIFEST_FORMAT,
+            stage: match &s.kind {
+                StageKind::Section(sec) => sec.kind().table().to_string(),
+                StageKind::Plot => "plot".into(),
+            },
+            params: s.params.clone(),
+            inputs: input_hashes.clone(),
+            implementation: crate::digest::of(s.crate_name).to_string(),
+            crate_name: s.crate_name.to_string(),
+            platform: platform.to_string(),
+        }
+    }
+}
+
+/// Differences between two JSON values as `path old -> new` lines (for `status` and `explain`).
+pub fn diff_json(path: &str, old: &serde_json::Value, new: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) => diff_json(&p, x, y, out),
+                    (None, Some(y)) => out.push(format!("{p} added ({})", short(y))),
+                    (Some(x), None) => out.push(format!("{p} removed (was {})", short(x))),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                diff_json(&format!("{path}[{i}]"), x, y, out);
+            }
+        }
+        (a, b) if a != b => out.push(format!("{path} {} -> {}", short(a), short(b))),
+        _ => {}
+    }
+}
+
+fn short(v: &serde_json::Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 { format!("{}…", s.chars().take(57).collect::<String>()) } else { s }
+}

@@ -1,0 +1,140 @@
+//! The stage runner: turns a stage and its inputs' bytes into its output bytes.
+//!
+//! Each section kind calls the crate that owns it (`data::generate`, `models::Model::build`,
+//! `training::least_squares`, `analysis::evaluate` ...); artifacts travel between stages as JSON
+//! (BTreeMaps and f64s, so the bytes are deterministic). The plot stage resolves every panel
+//! reference `SECTION.COLUMN` to numbers and renders the SVG with `plotting`.
+//! Its source is part of every stage's implementation digest (see build.rs).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{Stage, StageKind};
+use crate::spec::{FigureSpec, Section, SectionKind};
+
+/// The output of a plot stage: the SVG and the numbers it plots (for export and cross-platform checks).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlotArtifact {
+    /// The SVG document.
+    pub svg: String,
+    /// Reference (`SECTION.COLUMN`) -> the plotted values.
+    pub series: BTreeMap<String, Vec<f64>>,
+}
+
+impl PlotArtifact {
+    /// Decodes a cached plot output.
+    pub fn decode(bytes: &[u8]) -> Result<PlotArtifact, String> {
+        serde_json::from_slice(bytes).map_err(|e| format!("plot output does not decode: {e}"))
+    }
+
+    /// Output name -> blake3 (hex) of its bytes, as recorded in locks: `svg` and `data`.
+    pub fn output_hashes(&self) -> BTreeMap<String, String> {
+        let data = serde_json::to_vec(&self.series).expect("series serialise");
+        BTreeMap::from([
+            ("data".to_string(), blake3::hash(&data).to_hex().to_string()),
+            ("svg".to_string(), blake3::hash(self.svg.as_bytes()).to_hex().to_string()),
+        ])
+    }
+
+    /// The plotted numbers as CSV: one column per reference, rows by index (short columns leave blanks).
+    pub fn to_csv(&self) -> String {
+        let names: Vec<&String> = self.series.keys().collect();
+        let rows = self.series.values().map(Vec::len).max().unwrap_or(0);
+        let mut out = names.iter().map(|n| csv_field(n)).collect::<Vec<_>>().join(",");
+        out.push('\n');
+        for r in 0..rows {
+            let cells: Vec<String> = self.series.values().map(|v| v.get(r).map(|x| format!("{x:?}")).unwrap_or_default()).collect();
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The plotted numbers as pretty JSON (reference -> values).
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(&self.series).expect("series serialise");
+        v.push(b'\n');
+        v
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+type Inputs = BTreeMap<String, Arc<Vec<u8>>>;
+
+/// Runs one stage. Errors are plain messages; the executor adds figure and stage.
+pub fn run(fig: &FigureSpec, stage: &Stage, inputs: &Inputs, style: &plotting::Style) -> Result<Vec<u8>, String> {
+    match &stage.kind {
+        StageKind::Section(Section::Data(spec)) => encode(&data::generate(spec).map_err(|e| e.to_string())?),
+        StageKind::Section(Section::Model(spec)) => encode(&models::Model::build(spec).map_err(|e| e.to_string())?),
+        StageKind::Section(Section::Train(spec)) => match spec {
+            training::TrainSpec::LeastSquares(s) => {
+                let model: models::Model = input(inputs, &s.model)?;
+                let data: data::Dataset = input(inputs, &s.data)?;
+                encode(&training::least_squares(&model, &data).map_err(|e| e.to_string())?)
+            }
+        },
+        StageKind::Section(Section::Analysis(spec)) => {
+            let table = match spec {
+                analysis::AnalysisSpec::Evaluate(s) => analysis::evaluate(&input(inputs, &s.model)?, &s.x),
+                analysis::AnalysisSpec::FitError(s) => analysis::fit_error(&input(inputs, &s.model)?, &input(inputs, &s.data)?),
+                analysis::AnalysisSpec::Joints(s) => analysis::joints(&input(inputs, &s.model)?),
+            };
+            encode(&table.map_err(|e| e.to_string())?)
+        }
+        StageKind::Plot => plot(fig, inputs, style),
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(value).map_err(|e| format!("cannot encode the output (non-finite numbers?): {e}"))
+}
+
+fn input<T: for<'de> Deserialize<'de>>(inputs: &Inputs, name: &str) -> Result<T, String> {
+    let bytes = inputs.get(name).ok_or_else(|| format!("input `{name}` is missing"))?;
+    serde_json::from_slice(bytes).map_err(|e| format!("input `{name}` does not decode: {e}"))
+}
+
+/// The columns a section offers to plots.
+fn columns(fig: &FigureSpec, name: &str, inputs: &Inputs) -> Result<BTreeMap<String, Vec<f64>>, String> {
+    match fig.sections.get(name).map(Section::kind) {
+        Some(SectionKind::Data) => {
+            let d: data::Dataset = input(inputs, name)?;
+            Ok(BTreeMap::from([("x".to_string(), d.x), ("y".to_string(), d.y)]))
+        }
+        Some(SectionKind::Analysis) => Ok(input::<data::Table>(inputs, name)?.columns),
+        _ => Err(format!("section `{name}` produces no table to plot")),
+    }
+}
+
+fn plot(fig: &FigureSpec, inputs: &Inputs, style: &plotting::Style) -> Result<Vec<u8>, String> {
+    let mut tables: BTreeMap<&str, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    let mut series = BTreeMap::new();
+    let mut panels = Vec::new();
+    for spec in &fig.panels {
+        let mut panel = plotting::Panel::new(spec.clone());
+        for r in spec.references() {
+            let (section, column) = r.split_once('.').ok_or_else(|| format!("bad reference `{r}`"))?;
+            if !tables.contains_key(section) {
+                let t = columns(fig, section, inputs)?;
+                tables.insert(fig.sections.get_key_value(section).map(|(k, _)| k.as_str()).unwrap_or(section), t);
+            }
+            let table = &tables[section];
+            let values = table.get(column).ok_or_else(|| {
+                let names: Vec<&str> = table.keys().map(String::as_str).collect();
+                let hint = crate::diag::nearest(column, names.iter().copied()).map(|b| format!("; did you mean `{section}.{b}`?")).unwrap_or_default();
+                format!("reference `{r}`: section `{section}` has no column `{column}` (it has {}){hint}", names.join(", "))
+            })?;
+            series.insert(r.to_string(), values.clone());
+            panel = panel.with(r, values.clone());
+        }
+        panels.push(panel);
+    }
+    let figure = plotting::Figure { layout: fig.layout.clone(), panels };
+    let svg = plotting::render_svg(&figure, style).map_err(|e| e.to_string())?;
+    encode(&PlotArtifact { svg, series })
+}

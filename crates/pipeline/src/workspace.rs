@@ -1,0 +1,216 @@
+//! The workspace: `pipeline.toml`, the figure specs under `figures/`, and every path the pipeline uses.
+//!
+//! Only this crate knows file paths; this module is where they are decided.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::Diagnostic;
+use crate::spec::{FigureSpec, parse_figure};
+
+/// `pipeline.toml`: project settings. No figure knobs live here.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProjectSpec {
+    /// Where things live, relative to the workspace root.
+    #[serde(default)]
+    pub paths: PathsSpec,
+    /// Build settings.
+    #[serde(default)]
+    pub build: BuildSpec,
+}
+
+/// `[paths]` of `pipeline.toml`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PathsSpec {
+    /// Directory of figure specs (`chNN/<slug>.toml`).
+    pub figures: PathBuf,
+    /// The mdBook root (book.toml lives here).
+    pub book: PathBuf,
+    /// The artifact cache (kept out of `target/` so `cargo clean` keeps trained models).
+    pub cache: PathBuf,
+    /// The house style.
+    pub style: PathBuf,
+}
+
+impl Default for PathsSpec {
+    fn default() -> Self {
+        PathsSpec {
+            figures: "figures".into(),
+            book: "book".into(),
+            cache: ".cache".into(),
+            style: "figures/style.toml".into(),
+        }
+    }
+}
+
+/// `[build]` of `pipeline.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BuildSpec {
+    /// Parallel stages; 0 means one per core.
+    #[serde(default)]
+    pub jobs: usize,
+}
+
+/// A loaded workspace: settings, style and every figure spec (valid ones) plus all diagnostics.
+#[derive(Debug)]
+pub struct Workspace {
+    /// Absolute workspace root (the directory holding `pipeline.toml`).
+    pub root: PathBuf,
+    /// The parsed `pipeline.toml`.
+    pub project: ProjectSpec,
+    /// Cache directory actually in use (`--cache` overrides the setting).
+    pub cache_dir: PathBuf,
+    /// The house style, parsed.
+    pub style: plotting::Style,
+    /// Valid figures, in book order.
+    pub figures: Vec<FigureSpec>,
+    /// Every problem found in any spec (invalid figures are left out of `figures`).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Errors that stop the workspace from loading at all (as opposed to per-figure diagnostics).
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    /// No `pipeline.toml` here or above.
+    #[error("no pipeline.toml found in {0} or any parent directory")]
+    NotFound(PathBuf),
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    /// `pipeline.toml` or the style is invalid.
+    #[error("{0}")]
+    Invalid(Diagnostic),
+}
+
+impl Workspace {
+    /// Finds the workspace root: `start` or its nearest ancestor that holds `pipeline.toml`.
+    pub fn find_root(start: &Path) -> Result<PathBuf, WorkspaceError> {
+        let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
+        start
+            .ancestors()
+            .find(|d| d.join("pipeline.toml").is_file())
+            .map(Path::to_path_buf)
+            .ok_or(WorkspaceError::NotFound(start))
+    }
+
+    /// Loads settings, style and all figure specs under `root`.
+    pub fn load(root: &Path, cache_override: Option<&Path>) -> Result<Workspace, WorkspaceError> {
+        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        let settings_path = root.join("pipeline.toml");
+        let text = read(&settings_path)?;
+        let project: ProjectSpec = toml::from_str(&text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            WorkspaceError::Invalid(Diagnostic::at(Path::new("pipeline.toml"), &text, span, crate::diag::with_suggestion(e.message().trim())))
+        })?;
+        let cache_dir = match cache_override {
+            Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
+            None => root.join(&project.paths.cache),
+        };
+        let style_path = root.join(&project.paths.style);
+        let style_text = read(&style_path)?;
+        let style = plotting::Style::from_toml_str(&style_text).map_err(|e| {
+            WorkspaceError::Invalid(Diagnostic { file: project.paths.style.clone(), line: 1, column: 1, message: format!("invalid style: {e}") })
+        })?;
+
+        let mut figures = Vec::new();
+        let mut diagnostics = Vec::new();
+        for rel in discover(&root, &project.paths.figures)? {
+            let source = read(&root.join(&rel))?;
+            let (spec, diags) = parse_figure(&rel, &source);
+            diagnostics.extend(diags);
+            figures.extend(spec);
+        }
+        // Figure ids must be unique across the book.
+        figures.sort_by(|a, b| a.order_key().cmp(&b.order_key()).then(a.path.cmp(&b.path)));
+        let mut seen: std::collections::BTreeMap<String, PathBuf> = Default::default();
+        let mut unique = Vec::new();
+        for f in figures {
+            if let Some(first) = seen.get(&f.meta.id) {
+                let span = f.source.find("id").unwrap_or(0);
+                diagnostics.push(Diagnostic::at(&f.path, &f.source, span..span, format!("figure id `{}` is already used by {}", f.meta.id, first.display())));
+                continue;
+            }
+            seen.insert(f.meta.id.clone(), f.path.clone());
+            unique.push(f);
+        }
+        diagnostics.sort();
+        Ok(Workspace { root, project, cache_dir, style, figures: unique, diagnostics })
+    }
+
+    /// Directory of the book.
+    pub fn book_dir(&self) -> PathBuf {
+        self.root.join(&self.project.paths.book)
+    }
+
+    /// Where a figure's SVG is written (inside the book's sources).
+    pub fn figure_svg_path(&self, fig: &FigureSpec) -> PathBuf {
+        self.book_dir().join("src").join("figures").join(format!("{}.svg", fig.meta.id))
+    }
+
+    /// The lock record beside a figure's spec.
+    pub fn lock_path(&self, fig: &FigureSpec) -> PathBuf {
+        self.root.join(fig.path.with_extension("lock"))
+    }
+
+    /// Finds figures by id (`3.3`) or slug (`shallow-build-up`); an unknown name is an error listing the nearest.
+    pub fn select(&self, names: &[String]) -> Result<Vec<&FigureSpec>, String> {
+        if names.is_empty() {
+            return Ok(self.figures.iter().collect());
+        }
+        let mut out = Vec::new();
+        for n in names {
+            match self.figures.iter().find(|f| &f.meta.id == n || &f.slug == n) {
+                Some(f) => {
+                    if !out.iter().any(|o: &&FigureSpec| o.meta.id == f.meta.id) {
+                        out.push(f)
+                    }
+                }
+                None => {
+                    let cands = self.figures.iter().flat_map(|f| [f.meta.id.as_str(), f.slug.as_str()]);
+                    let hint = crate::diag::nearest(n, cands).map(|b| format!("; did you mean `{b}`?")).unwrap_or_default();
+                    return Err(format!("no figure `{n}` (give an id like 3.3 or a spec file stem; `pipeline list` shows them){hint}"));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+        Ok(out)
+    }
+}
+
+fn read(path: &Path) -> Result<String, WorkspaceError> {
+    std::fs::read_to_string(path).map_err(|source| WorkspaceError::Read { path: path.to_path_buf(), source })
+}
+
+/// All `*.toml` files under `figures/ch*/`, relative to the root, sorted.
+fn discover(root: &Path, figures: &Path) -> Result<Vec<PathBuf>, WorkspaceError> {
+    let dir = root.join(figures);
+    let mut out = Vec::new();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(source) => return Err(WorkspaceError::Read { path: dir, source }),
+    };
+    let mut chapters: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("ch")))
+        .collect();
+    chapters.sort();
+    for ch in chapters {
+        let entries = std::fs::read_dir(&ch).map_err(|source| WorkspaceError::Read { path: ch.clone(), source })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for f in files {
+            out.push(f.strip_prefix(root).unwrap_or(&f).to_path_buf());
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,290 @@
+//! Unit tests: the QR solver on hand-solved systems, output-layer fits, specs.
+
+use crate::*;
+use data::{Dataset, FourierSpec, FunctionDataSpec, FunctionSpec, GridSpec};
+use models::{Activation, Model, ModelSpec, ReluBasisSpec, ShallowNet};
+use serde_json::json;
+
+fn assert_close(actual: f64, expected: f64, tol: f64) {
+    assert!(
+        (actual - expected).abs() <= tol,
+        "expected {expected}, got {actual} (tolerance {tol})"
+    );
+}
+
+fn basis(regions: usize) -> Model {
+    Model::build(&ModelSpec::ReluBasis(ReluBasisSpec {
+        regions,
+        start: 0.0,
+        stop: 1.0,
+    }))
+    .unwrap()
+}
+
+fn sample(function: FunctionSpec, num: usize) -> Dataset {
+    data::generate(&data::DataSpec::Function(FunctionDataSpec {
+        function,
+        x: GridSpec::new(0.0, 1.0, num),
+    }))
+    .unwrap()
+}
+
+fn mse(model: &Model, data: &Dataset) -> f64 {
+    let sse: f64 = data
+        .x
+        .iter()
+        .zip(&data.y)
+        .map(|(&x, &y)| (model.forward(&[x]).unwrap()[0] - y).powi(2))
+        .sum();
+    sse / data.len() as f64
+}
+
+fn phi(model: &Model) -> Vec<f64> {
+    let Model::Shallow(net) = model else {
+        panic!("{model:?}")
+    };
+    net.phi()[0].clone()
+}
+
+#[test]
+fn solver_matches_hand_solutions() {
+    // Exact line y = 1 + 2x through (0,1), (1,3), (2,5), (3,7).
+    let rows: Vec<Vec<f64>> = (0..4).map(|x| vec![1.0, x as f64]).collect();
+    let w = solve_least_squares(&rows, &[1.0, 3.0, 5.0, 7.0]).unwrap();
+    assert_close(w[0], 1.0, 1e-14);
+    assert_close(w[1], 2.0, 1e-14);
+    // Points (0,0), (1,1), (2,1): x̄ = 1, ȳ = 2/3, Sxy = 1, Sxx = 2 -> slope 1/2,
+    // intercept 2/3 − 1/2 = 1/6.
+    let rows: Vec<Vec<f64>> = (0..3).map(|x| vec![1.0, x as f64]).collect();
+    let w = solve_least_squares(&rows, &[0.0, 1.0, 1.0]).unwrap();
+    assert_close(w[0], 1.0 / 6.0, 1e-14);
+    assert_close(w[1], 0.5, 1e-14);
+    // Column order does not matter (pivoting permutes and un-permutes).
+    let rows: Vec<Vec<f64>> = (0..3).map(|x| vec![x as f64, 1.0]).collect();
+    let w = solve_least_squares(&rows, &[0.0, 1.0, 1.0]).unwrap();
+    assert_close(w[0], 0.5, 1e-14);
+    assert_close(w[1], 1.0 / 6.0, 1e-14);
+}
+
+#[test]
+fn solver_rejects_rank_deficient_systems() {
+    // Two identical columns: rank 1 of 2.
+    let rows = vec![vec![1.0, 1.0], vec![2.0, 2.0], vec![3.0, 3.0]];
+    let err = solve_least_squares(&rows, &[1.0, 2.0, 3.0]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RankDeficient {
+                rank: 1,
+                parameters: 2,
+                points: 3
+            }
+        ),
+        "{err}"
+    );
+    // Fewer equations than unknowns.
+    let err = solve_least_squares(&[vec![1.0, 0.0, 2.0]], &[1.0]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RankDeficient {
+                rank: 1,
+                parameters: 3,
+                points: 1
+            }
+        ),
+        "{err}"
+    );
+    assert!(matches!(
+        solve_least_squares(&[vec![1.0]], &[1.0, 2.0]),
+        Err(Error::InvalidData(_))
+    ));
+}
+
+#[test]
+fn more_regions_fit_a_smooth_target_better() {
+    let targets = [
+        FunctionSpec::ExpSin {},
+        FunctionSpec::Fourier(FourierSpec {
+            offset: 0.2,
+            terms: vec![[1.0, 1.0, 0.0], [0.4, 2.5, 1.0]],
+        }),
+    ];
+    for target in targets {
+        let data = sample(target.clone(), 200);
+        let errors: Vec<f64> = [5, 10, 20]
+            .into_iter()
+            .map(|regions| mse(&least_squares(&basis(regions), &data).unwrap(), &data))
+            .collect();
+        assert!(
+            errors[0] > errors[1] && errors[1] > errors[2],
+            "{target:?}: MSE should fall with more regions, got {errors:?}"
+        );
+        // Piecewise-linear error shrinks roughly as h⁴ in MSE; 20 regions is already close.
+        assert!(errors[2] < 1e-3, "{target:?}: {errors:?}");
+        assert!(errors[2] < errors[0] / 20.0, "{target:?}: {errors:?}");
+    }
+}
+
+#[test]
+fn piecewise_linear_data_with_the_same_joints_is_recovered() {
+    let Model::Shallow(zero) = basis(5) else {
+        unreachable!()
+    };
+    let truth = vec![0.5, 1.0, -2.0, 3.0, -1.5, 0.7];
+    let target = Model::Shallow(zero.with_phi(vec![truth.clone()]).unwrap());
+    let x = GridSpec::new(0.0, 1.0, 51).points();
+    let y = x
+        .iter()
+        .map(|&x| target.forward(&[x]).unwrap()[0])
+        .collect();
+    let data = Dataset { x, y };
+    let fitted = least_squares(&basis(5), &data).unwrap();
+    for (got, want) in phi(&fitted).iter().zip(&truth) {
+        assert_close(*got, *want, 1e-9);
+    }
+    assert!(mse(&fitted, &data) < 1e-20);
+    // The hidden layer is untouched.
+    assert_eq!(fitted.joints(), basis(5).joints());
+}
+
+#[test]
+fn hand_set_network_output_layer_is_refitted() {
+    // Fig. 3.3's hidden layer; data from its book output weights; start from other weights.
+    let theta = vec![vec![0.3, -1.0], vec![-1.0, 2.0], vec![-0.5, 0.65]];
+    let truth = vec![-0.3, 2.0, -1.0, 7.0];
+    let net = ShallowNet::new(Activation::Relu, theta.clone(), vec![truth.clone()]).unwrap();
+    let x = GridSpec::new(-1.0, 2.0, 31).points();
+    let y = x.iter().map(|&x| net.forward(&[x]).unwrap()[0]).collect();
+    let start =
+        Model::Shallow(ShallowNet::new(Activation::Relu, theta, vec![vec![0.0; 4]]).unwrap());
+    let fitted = least_squares(&start, &Dataset { x, y }).unwrap();
+    for (got, want) in phi(&fitted).iter().zip(&truth) {
+        assert_close(*got, *want, 1e-9);
+    }
+}
+
+#[test]
+fn underdetermined_fits_fail_clearly() {
+    // 10 regions need 11 parameters; 5 points cannot determine them.
+    let data = sample(FunctionSpec::ExpSin {}, 5);
+    let err = least_squares(&basis(10), &data).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RankDeficient {
+                parameters: 11,
+                points: 5,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("least squares is underdetermined"),
+        "{err}"
+    );
+    // Plenty of points, but none right of the joints at 0.5 and 0.75: those slopes are free.
+    let x: Vec<f64> = (0..40).map(|i| i as f64 * 0.01).collect();
+    let data = Dataset { y: x.clone(), x };
+    let err = least_squares(&basis(4), &data).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RankDeficient {
+                rank: 3,
+                parameters: 5,
+                points: 40
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn unsupported_models_and_bad_data_are_errors() {
+    let data = Dataset {
+        x: vec![0.0, 1.0],
+        y: vec![0.0, 1.0],
+    };
+    let act = Model::Activation {
+        function: Activation::Relu,
+    };
+    let err = least_squares(&act, &data).unwrap_err().to_string();
+    assert!(err.contains("an activation model"), "{err}");
+    let two_out = Model::Shallow(
+        ShallowNet::new(
+            Activation::Relu,
+            vec![vec![0.0, 1.0]],
+            vec![vec![0.0, 1.0], vec![1.0, 0.0]],
+        )
+        .unwrap(),
+    );
+    assert!(
+        least_squares(&two_out, &data)
+            .unwrap_err()
+            .to_string()
+            .contains("2 outputs")
+    );
+    let two_in = Model::Shallow(
+        ShallowNet::new(
+            Activation::Relu,
+            vec![vec![0.0, 1.0, 1.0]],
+            vec![vec![0.0, 1.0]],
+        )
+        .unwrap(),
+    );
+    assert!(matches!(
+        least_squares(&two_in, &data),
+        Err(Error::Model(_))
+    ));
+    let bad = Dataset {
+        x: vec![0.0, 1.0],
+        y: vec![0.0],
+    };
+    assert!(matches!(
+        least_squares(&basis(1), &bad),
+        Err(Error::InvalidData(_))
+    ));
+    let empty = Dataset {
+        x: vec![],
+        y: vec![],
+    };
+    assert!(matches!(
+        least_squares(&basis(1), &empty),
+        Err(Error::InvalidData(_))
+    ));
+}
+
+#[test]
+fn train_spec_from_kind_and_references() {
+    let spec = TrainSpec::from_kind(
+        "least-squares",
+        json!({ "model": "basis", "data": "target" }),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        spec.references(),
+        vec![("model", "basis"), ("data", "target")]
+    );
+    assert!(spec.validate().is_empty());
+    let mut value = serde_json::to_value(&spec).unwrap();
+    assert_eq!(value["kind"], "least-squares");
+    value.as_object_mut().unwrap().remove("kind");
+    assert_eq!(
+        TrainSpec::from_kind("least-squares", value).unwrap(),
+        Some(spec)
+    );
+    let err = TrainSpec::from_kind(
+        "least-squares",
+        json!({ "model": "a", "data": "b", "lr": 0.1 }),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("unknown field `lr`"), "{err}");
+    assert!(TrainSpec::from_kind("sgd", json!({})).unwrap().is_none());
+    for kind in TrainSpec::KINDS {
+        assert!(TrainSpec::from_kind(kind, json!({})).is_err(), "{kind}");
+    }
+}
