@@ -24,14 +24,20 @@ pub fn evaluate(model: &Model, grid: &GridSpec) -> Result<Table> {
     Ok(Table::from(model.trace(&grid.points())?.series))
 }
 
-/// The joints of `model` ([`Model::joints`]) as a one-column table `joints`, sorted ascending;
-/// fails for a network with several inputs, whose joints are lines, not points.
+/// The joints of `model` ([`Model::joints`]): column `joints` (sorted ascending) and one
+/// single-value column `joint.{i}` per joint; fails for a network with several inputs, whose
+/// joints are lines, not points.
 pub fn joints(model: &Model) -> Result<Table> {
     if model.input_dim() != 1 {
         return Err(Error::Model(models::Error::NotOneInput(model.input_dim())));
     }
     let mut table = Table::new();
-    table.insert("joints", model.joints());
+    let joints = model.joints();
+    // One single-value column per joint too (`joint.0`, ...), so a plot can shade between two.
+    for (i, j) in joints.iter().enumerate() {
+        table.insert(format!("joint.{i}"), vec![*j]);
+    }
+    table.insert("joints", joints);
     Ok(table)
 }
 
