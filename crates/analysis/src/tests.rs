@@ -71,7 +71,10 @@ fn joints_table() {
     // 0.3/1.0, 1.0/2.0, 0.5/0.65
     let table = joints(&fig_3_3()).unwrap();
     assert_all_close(table.get("joints").unwrap(), &[0.3, 0.5, 0.5 / 0.65], 1e-15);
-    assert_eq!(table.columns.len(), 1);
+    // Plus one single-value column per joint, for shading between two of them.
+    assert_eq!(table.columns.len(), 4);
+    assert_all_close(table.get("joint.1").unwrap(), &[0.5], 1e-15);
+    assert_all_close(table.get("joint.2").unwrap(), &[0.5 / 0.65], 1e-15);
     let two_in = Model::Shallow(
         ShallowNet::new(
             Activation::Relu,

@@ -14,9 +14,9 @@
 //!
 //! Each figure becomes a `<figure id="fig-3-3">` with its image and a `<figcaption>` whose
 //! Markdown (and `$math$`) still renders, followed by a collapsed `<details>` block with the
-//! spec and its provenance. Math is pre-rendered to MathML at build time by mdbook-katex,
-//! run in-process, so neither `mdbook` nor `mdbook-katex` needs to be installed and the book
-//! needs no network to display.
+//! spec and its provenance. Math is rendered to MathML at build time with mdbook-katex's
+//! renderer, in-process, so neither `mdbook` nor `mdbook-katex` needs to be installed and the
+//! book needs no network to display; the MathML is escaped so that Markdown cannot mangle it.
 //!
 //! Everything written here is a pure function of the chapters passed in: pages are byte-stable,
 //! and a page whose content did not change is not rewritten.

@@ -45,11 +45,16 @@ pub fn update(ws: &Workspace, store: &cache::Store, report: &BuildReport) -> Res
     let book = ws.book_dir();
     let mut chapters: BTreeMap<u32, Vec<BookFigure>> = BTreeMap::new();
     let mut hasher = blake3::Hasher::new();
-    let statuses: BTreeMap<&str, (&FigureStatus, Option<&crate::exec::Done>)> =
-        report.figures.iter().map(|f| (f.id.as_str(), (&f.status, f.plot.as_ref()))).collect();
+    let statuses: BTreeMap<&str, (&FigureStatus, Option<&crate::exec::Done>)> = report
+        .figures
+        .iter()
+        .map(|f| (f.id.as_str(), (&f.status, f.plot.as_ref())))
+        .collect();
     for fig in &ws.figures {
         let svg = ws.figure_svg_path(fig);
-        let Some(lock) = FigureLock::read(&ws.lock_path(fig))? else { continue };
+        let Some(lock) = FigureLock::read(&ws.lock_path(fig))? else {
+            continue;
+        };
         if !svg.is_file() {
             continue;
         }
@@ -63,7 +68,9 @@ pub fn update(ws: &Workspace, store: &cache::Store, report: &BuildReport) -> Res
             .map_or(0.0, |i| i.ms);
         let cache_state = match statuses.get(fig.meta.id.as_str()) {
             Some((FigureStatus::Built, Some(d))) if d.action != Action::Hit => "built",
-            Some((FigureStatus::Failed(_), _)) => "failed in the last build (showing the previous output)",
+            Some((FigureStatus::Failed(_), _)) => {
+                "failed in the last build (showing the previous output)"
+            }
             _ => "hit",
         };
         chapters.entry(fig.chapter).or_default().push(BookFigure {
@@ -83,17 +90,22 @@ pub fn update(ws: &Workspace, store: &cache::Store, report: &BuildReport) -> Res
         });
     }
     hash_hand_written(&book, &mut hasher)?;
-    hasher.update(crate::digest::of("plotting").as_bytes());
+    hasher.update(ws.digests.of("plotting").as_bytes());
     let book_key = hasher.finalize().to_hex().to_string();
     let stamp = book.join("build").join(STAMP);
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == book_key) && book.join("build").join("index.html").is_file() {
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == book_key)
+        && book.join("build").join("index.html").is_file()
+    {
         return Ok(false);
     }
     let chapters: Vec<Chapter> = chapters
         .into_iter()
         .map(|(number, figures)| Chapter {
             number,
-            title: CHAPTERS.iter().find(|(n, _)| *n == number).map_or_else(|| format!("Chapter {number}"), |(_, t)| t.to_string()),
+            title: CHAPTERS
+                .iter()
+                .find(|(n, _)| *n == number)
+                .map_or_else(|| format!("Chapter {number}"), |(_, t)| t.to_string()),
             figures,
         })
         .collect();
@@ -105,7 +117,10 @@ pub fn update(ws: &Workspace, store: &cache::Store, report: &BuildReport) -> Res
 
 /// Hashes book.toml and the hand-written pages (everything in src/ that the pipeline does not generate).
 fn hash_hand_written(book: &Path, hasher: &mut blake3::Hasher) -> Result<(), String> {
-    hasher.update(&std::fs::read(book.join("book.toml")).map_err(|e| format!("cannot read {}: {e}", book.join("book.toml").display()))?);
+    hasher.update(
+        &std::fs::read(book.join("book.toml"))
+            .map_err(|e| format!("cannot read {}: {e}", book.join("book.toml").display()))?,
+    );
     let src = book.join("src");
     let mut files: Vec<_> = std::fs::read_dir(&src)
         .map_err(|e| format!("cannot read {}: {e}", src.display()))?
@@ -122,14 +137,22 @@ fn hash_hand_written(book: &Path, hasher: &mut blake3::Hasher) -> Result<(), Str
 }
 
 fn is_generated(p: &Path) -> bool {
-    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    name == "SUMMARY.md" || (name.starts_with("ch") && name.ends_with(".md") && name[2..name.len() - 3].chars().all(|c| c.is_ascii_digit()))
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name == "SUMMARY.md"
+        || (name.starts_with("ch")
+            && name.ends_with(".md")
+            && name[2..name.len() - 3].chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Deletes the generated chapter pages and SUMMARY.md (for `clean`).
 pub fn remove_generated_pages(ws: &Workspace) -> Result<(), String> {
     let src = ws.book_dir().join("src");
-    let Ok(entries) = std::fs::read_dir(&src) else { return Ok(()) };
+    let Ok(entries) = std::fs::read_dir(&src) else {
+        return Ok(());
+    };
     for e in entries.filter_map(|e| e.ok()) {
         let p = e.path();
         if p.is_file() && is_generated(&p) {

@@ -102,7 +102,11 @@ fn print_diagnostics(ws: &Workspace) {
 }
 
 fn invalid_spec_files(ws: &Workspace) -> usize {
-    ws.diagnostics.iter().map(|d| &d.file).collect::<std::collections::BTreeSet<_>>().len()
+    ws.diagnostics
+        .iter()
+        .map(|d| &d.file)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
 }
 
 /// Executes a parsed command line.
@@ -114,12 +118,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let root = Workspace::find_root(&start_dir)?;
     let ws = Workspace::load(&root, cli.cache.as_deref())?;
     let mode = if cli.quiet { Mode::Quiet } else { Mode::Auto };
-    let command = cli.command.unwrap_or(Command::Build { figures: Vec::new() });
+    let command = cli.command.unwrap_or(Command::Build {
+        figures: Vec::new(),
+    });
     let specs_ok = ws.diagnostics.is_empty();
     match command {
         Command::Build { figures } => {
             print_diagnostics(&ws);
-            let opts = BuildOptions { figures, jobs: cli.jobs, progress: mode, ..Default::default() };
+            let opts = BuildOptions {
+                figures,
+                jobs: cli.jobs,
+                progress: mode,
+                ..Default::default()
+            };
             let report = engine::build(&ws, &opts).map_err(anyhow::Error::msg)?;
             if let Some(path) = &cli.log {
                 let mut text = String::new();
@@ -127,7 +138,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     text.push_str(&serde_json::to_string(e)?);
                     text.push('\n');
                 }
-                std::fs::write(path, text).with_context(|| format!("cannot write the log {}", path.display()))?;
+                std::fs::write(path, text)
+                    .with_context(|| format!("cannot write the log {}", path.display()))?;
             }
             for e in &report.events {
                 if !e.detail.is_empty() {
@@ -145,7 +157,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let (plan, states) = engine::inspect(&ws, &[]).map_err(anyhow::Error::msg)?;
             let mut stale_figures = 0;
             for f in &ws.figures {
-                let mine: Vec<_> = plan.stages.iter().zip(&states).filter(|(s, _)| s.figure_id == f.meta.id).map(|(_, st)| st).collect();
+                let mine: Vec<_> = plan
+                    .stages
+                    .iter()
+                    .zip(&states)
+                    .filter(|(s, _)| s.figure_id == f.meta.id)
+                    .map(|(_, st)| st)
+                    .collect();
                 let mut lines = Vec::new();
                 for st in &mine {
                     if !st.fresh {
@@ -166,22 +184,34 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             }
-            println!("{} figures: {} fresh, {} stale", ws.figures.len(), ws.figures.len() - stale_figures, stale_figures);
+            println!(
+                "{} figures: {} fresh, {} stale",
+                ws.figures.len(),
+                ws.figures.len() - stale_figures,
+                stale_figures
+            );
             Ok(exit(specs_ok))
         }
         Command::Explain { figure } => {
             print_diagnostics(&ws);
-            let (plan, states) = engine::inspect(&ws, std::slice::from_ref(&figure)).map_err(anyhow::Error::msg)?;
+            let (plan, states) =
+                engine::inspect(&ws, std::slice::from_ref(&figure)).map_err(anyhow::Error::msg)?;
             for (s, st) in plan.stages.iter().zip(&states) {
                 let state = if st.fresh { "hit" } else { "miss" };
-                let key = st.key.map(|k| k.to_hex()).unwrap_or_else(|| "(unknown until inputs are built)".into());
+                let key = st
+                    .key
+                    .map(|k| k.to_hex())
+                    .unwrap_or_else(|| "(unknown until inputs are built)".into());
                 println!("stage {}  [{state}]", s.id());
                 println!("  key: {key}");
                 if !st.fresh {
                     println!("  why: {}", st.reasons.join("; "));
                 }
                 match &st.manifest {
-                    Some(m) => println!("  manifest (hashed as this exact JSON):\n  {}", String::from_utf8_lossy(&m.canonical())),
+                    Some(m) => println!(
+                        "  manifest (hashed as this exact JSON):\n  {}",
+                        String::from_utf8_lossy(&m.canonical())
+                    ),
                     None => println!("  manifest: not known until the inputs are built"),
                 }
             }
@@ -189,7 +219,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Verify { figures } => {
             print_diagnostics(&ws);
-            let report = engine::verify(&ws, &figures, cli.jobs, mode).map_err(anyhow::Error::msg)?;
+            let report =
+                engine::verify(&ws, &figures, cli.jobs, mode).map_err(anyhow::Error::msg)?;
             for n in &report.notes {
                 eprintln!("note: {n}");
             }
@@ -224,28 +255,44 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Clean => {
-            for dir in [ws.cache_dir.clone(), ws.book_dir().join("build"), ws.book_dir().join("src").join("figures")] {
+            for dir in [
+                ws.cache_dir.clone(),
+                ws.book_dir().join("build"),
+                ws.book_dir().join("src").join("figures"),
+            ] {
                 match std::fs::remove_dir_all(&dir) {
                     Ok(()) => println!("removed {}", engine::rel(&ws, &dir)),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(e).with_context(|| format!("cannot remove {}", dir.display())),
+                    Err(e) => {
+                        return Err(e).with_context(|| format!("cannot remove {}", dir.display()));
+                    }
                 }
             }
             crate::bookgen::remove_generated_pages(&ws).map_err(anyhow::Error::msg)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Cache { action: CacheCommand::Verify } => {
+        Command::Cache {
+            action: CacheCommand::Verify,
+        } => {
             let store = cache::Store::open(&ws.cache_dir)?;
             let r = store.verify_all()?;
             for (key, reason) in &r.corrupt {
                 eprintln!("corrupt entry {key}: {reason} (evicted)");
             }
-            println!("cache verify: {} entries checked, {} corrupt", r.checked, r.corrupt.len());
+            println!(
+                "cache verify: {} entries checked, {} corrupt",
+                r.checked,
+                r.corrupt.len()
+            );
             Ok(exit(r.corrupt.is_empty()))
         }
     }
 }
 
 fn exit(ok: bool) -> ExitCode {
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

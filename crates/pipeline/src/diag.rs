@@ -21,13 +21,25 @@ impl Diagnostic {
     /// A diagnostic at byte offset `span.start` of `source`.
     pub fn at(file: &Path, source: &str, span: Range<usize>, message: impl Into<String>) -> Self {
         let (line, column) = line_column(source, span.start);
-        Diagnostic { file: file.to_path_buf(), line, column, message: message.into() }
+        Diagnostic {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: error: {}", self.file.display(), self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: error: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
     }
 }
 
@@ -84,7 +96,7 @@ pub fn with_suggestion(message: &str) -> String {
         if let Some(rest) = message.strip_prefix(prefix) {
             let Some(end) = rest.find('`') else { break };
             let word = &rest[..end];
-            let expected: Vec<&str> = rest[end..].split('`').skip(1).step_by(2).collect();
+            let expected: Vec<&str> = rest[end..].split('`').skip(2).step_by(2).collect();
             if let Some(best) = nearest(word, expected.iter().copied()) {
                 return format!("{message}; did you mean `{best}`?");
             }
@@ -108,14 +120,20 @@ mod tests {
     #[test]
     fn suggests_the_nearest_expected_field() {
         let m = with_suggestion("unknown field `colr`, expected one of `color`, `width`, `dash`");
-        assert_eq!(m, "unknown field `colr`, expected one of `color`, `width`, `dash`; did you mean `color`?");
+        assert_eq!(
+            m,
+            "unknown field `colr`, expected one of `color`, `width`, `dash`; did you mean `color`?"
+        );
         let m = with_suggestion("unknown field `zzzzzz`, expected `color` or `width`");
         assert!(!m.contains("did you mean"), "{m}");
     }
 
     #[test]
     fn nearest_prefers_small_distances() {
-        assert_eq!(nearest("shallo", ["shallow", "activation"]), Some("shallow"));
+        assert_eq!(
+            nearest("shallo", ["shallow", "activation"]),
+            Some("shallow")
+        );
         assert_eq!(nearest("xyz", ["shallow", "activation"]), None);
     }
 }

@@ -30,7 +30,13 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { figures: Vec::new(), jobs: 0, progress: Mode::Quiet, write_outputs: true, book: true }
+        BuildOptions {
+            figures: Vec::new(),
+            jobs: 0,
+            progress: Mode::Quiet,
+            write_outputs: true,
+            book: true,
+        }
     }
 }
 
@@ -76,34 +82,71 @@ pub struct BuildReport {
 impl BuildReport {
     /// Stages that executed (ran or rebuilt), by id.
     pub fn executed(&self) -> Vec<&str> {
-        self.events.iter().filter(|e| matches!(e.action, Action::Ran | Action::Rebuilt)).map(|e| e.stage.as_str()).collect()
+        self.events
+            .iter()
+            .filter(|e| matches!(e.action, Action::Ran | Action::Rebuilt))
+            .map(|e| e.stage.as_str())
+            .collect()
     }
 
     /// True when nothing failed.
     pub fn ok(&self) -> bool {
-        self.errors.is_empty() && self.figures.iter().all(|f| !matches!(f.status, FigureStatus::Failed(_)))
+        self.errors.is_empty()
+            && self
+                .figures
+                .iter()
+                .all(|f| !matches!(f.status, FigureStatus::Failed(_)))
     }
 
     /// `12 figures: 3 built, 9 fresh, 0 failed in 0.41 s`.
     pub fn summary(&self, invalid_specs: usize) -> String {
-        let count = |p: fn(&FigureStatus) -> bool| self.figures.iter().filter(|f| p(&f.status)).count();
+        let count =
+            |p: fn(&FigureStatus) -> bool| self.figures.iter().filter(|f| p(&f.status)).count();
         let built = count(|s| *s == FigureStatus::Built);
         let fresh = count(|s| *s == FigureStatus::Fresh);
         let failed = count(|s| matches!(s, FigureStatus::Failed(_)));
-        let invalid = if invalid_specs > 0 { format!(", {invalid_specs} invalid spec{}", if invalid_specs == 1 { "" } else { "s" }) } else { String::new() };
-        format!("{} figures: {built} built, {fresh} fresh, {failed} failed{invalid} in {:.2} s", self.figures.len(), self.seconds)
+        let invalid = if invalid_specs > 0 {
+            format!(
+                ", {invalid_specs} invalid spec{}",
+                if invalid_specs == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        };
+        let n = self.figures.len();
+        format!(
+            "{n} figure{}: {built} built, {fresh} fresh, {failed} failed{invalid} in {:.2} s",
+            if n == 1 { "" } else { "s" },
+            self.seconds
+        )
     }
 }
 
 /// Indices of the selected figures.
 fn selection(ws: &Workspace, names: &[String]) -> Result<Vec<usize>, String> {
     let selected = ws.select(names)?;
-    Ok(selected.iter().map(|f| ws.figures.iter().position(|g| g.meta.id == f.meta.id).expect("selected from the list")).collect())
+    Ok(selected
+        .iter()
+        .map(|f| {
+            ws.figures
+                .iter()
+                .position(|g| g.meta.id == f.meta.id)
+                .expect("selected from the list")
+        })
+        .collect())
 }
 
 fn jobs(ws: &Workspace, requested: usize) -> usize {
-    let j = if requested > 0 { requested } else { ws.project.build.jobs };
-    if j > 0 { j } else { std::thread::available_parallelism().map_or(1, |n| n.get()) }
+    let j = if requested > 0 {
+        requested
+    } else {
+        ws.project.build.jobs
+    };
+    if j > 0 {
+        j
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
 }
 
 /// Builds the selected figures (and the book) against the workspace cache.
@@ -113,19 +156,30 @@ pub fn build(ws: &Workspace, opts: &BuildOptions) -> Result<BuildReport, String>
 }
 
 /// Builds against a given store (used by `verify` with an empty temporary store).
-pub fn build_with_store(ws: &Workspace, store: &cache::Store, opts: &BuildOptions) -> Result<BuildReport, String> {
+pub fn build_with_store(
+    ws: &Workspace,
+    store: &cache::Store,
+    opts: &BuildOptions,
+) -> Result<BuildReport, String> {
     let start = Instant::now();
     let selected = selection(ws, &opts.figures)?;
-    let plan = Plan::new(&ws.figures, &selected, &ws.style);
+    let plan = Plan::new(&ws.figures, &selected, &ws.style, &ws.digests);
     let platform = crate::platform::current();
     let progress = Progress::new(opts.progress);
-    let runner = |stage: &crate::plan::Stage, inputs: &BTreeMap<String, std::sync::Arc<Vec<u8>>>| {
+    let runner = |stage: &crate::plan::Stage,
+                  inputs: &BTreeMap<String, std::sync::Arc<Vec<u8>>>| {
         crate::stages::run(&ws.figures[stage.figure], stage, inputs, &ws.style)
     };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs(ws, opts.jobs)).build().map_err(|e| e.to_string())?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs(ws, opts.jobs))
+        .build()
+        .map_err(|e| e.to_string())?;
     let exec: ExecReport = pool.install(|| execute(&plan, store, &platform, &runner, &progress));
 
-    let mut report = BuildReport { events: exec.events.clone(), ..Default::default() };
+    let mut report = BuildReport {
+        events: exec.events.clone(),
+        ..Default::default()
+    };
     for &fi in &selected {
         let fig = &ws.figures[fi];
         let mut status = FigureStatus::Fresh;
@@ -134,12 +188,12 @@ pub fn build_with_store(ws: &Workspace, store: &cache::Store, opts: &BuildOption
                 continue;
             }
             match &exec.results[i] {
-                Some(Ok(d)) if d.action != Action::Hit => {
-                    if status == FigureStatus::Fresh {
-                        status = FigureStatus::Built
-                    }
+                Some(Ok(d)) if d.action != Action::Hit && status == FigureStatus::Fresh => {
+                    status = FigureStatus::Built
                 }
-                Some(Err(e)) if !matches!(status, FigureStatus::Failed(_)) => status = FigureStatus::Failed(e.clone()),
+                Some(Err(e)) if !matches!(status, FigureStatus::Failed(_)) => {
+                    status = FigureStatus::Failed(e.clone())
+                }
                 _ => {}
             }
         }
@@ -148,16 +202,21 @@ pub fn build_with_store(ws: &Workspace, store: &cache::Store, opts: &BuildOption
             _ => None,
         };
         if opts.write_outputs {
-            if let Some(done) = &plot {
-                if let Err(e) = write_figure_outputs(ws, fi, done, &platform) {
-                    report.errors.push(format!("figure {}: {e}", fig.meta.id));
-                }
+            if let Some(done) = &plot
+                && let Err(e) = write_figure_outputs(ws, fi, done, &platform)
+            {
+                report.errors.push(format!("figure {}: {e}", fig.meta.id));
             }
             if let Err(e) = write_index(ws, &plan, &exec, fi) {
                 report.errors.push(format!("figure {}: {e}", fig.meta.id));
             }
         }
-        report.figures.push(FigureResult { index: fi, id: fig.meta.id.clone(), status, plot });
+        report.figures.push(FigureResult {
+            index: fi,
+            id: fig.meta.id.clone(),
+            status,
+            plot,
+        });
     }
     if opts.write_outputs && opts.book {
         progress.message("building the book");
@@ -171,11 +230,21 @@ pub fn build_with_store(ws: &Workspace, store: &cache::Store, opts: &BuildOption
 }
 
 /// Writes a figure's SVG into the book sources and its lock beside the spec (each only if changed).
-fn write_figure_outputs(ws: &Workspace, fi: usize, done: &Done, platform: &str) -> Result<(), String> {
+fn write_figure_outputs(
+    ws: &Workspace,
+    fi: usize,
+    done: &Done,
+    platform: &str,
+) -> Result<(), String> {
     let fig = &ws.figures[fi];
     let art = PlotArtifact::decode(&done.payload)?;
     crate::output::write_if_changed(&ws.figure_svg_path(fig), art.svg.as_bytes())?;
-    let lock = FigureLock { figure: fig.meta.id.clone(), platform: platform.to_string(), key: done.key.to_hex(), outputs: art.output_hashes() };
+    let lock = FigureLock {
+        figure: fig.meta.id.clone(),
+        platform: platform.to_string(),
+        key: done.key.to_hex(),
+        outputs: art.output_hashes(),
+    };
     lock.write_if_changed(&ws.lock_path(fig))?;
     Ok(())
 }
@@ -187,16 +256,19 @@ struct StageIndex {
 }
 
 fn index_path(ws: &Workspace, figure_id: &str) -> PathBuf {
-    ws.cache_dir.join("pipeline").join("last").join(format!("{figure_id}.json"))
+    ws.cache_dir
+        .join("pipeline")
+        .join("last")
+        .join(format!("{figure_id}.json"))
 }
 
 fn write_index(ws: &Workspace, plan: &Plan, exec: &ExecReport, fi: usize) -> Result<(), String> {
     let mut idx = StageIndex::default();
     for (i, s) in plan.stages.iter().enumerate() {
-        if s.figure == fi {
-            if let Some(Ok(d)) = &exec.results[i] {
-                idx.stages.insert(s.name.clone(), d.key.to_hex());
-            }
+        if s.figure == fi
+            && let Some(Ok(d)) = &exec.results[i]
+        {
+            idx.stages.insert(s.name.clone(), d.key.to_hex());
         }
     }
     let bytes = serde_json::to_vec_pretty(&idx).expect("index serialises");
@@ -204,7 +276,10 @@ fn write_index(ws: &Workspace, plan: &Plan, exec: &ExecReport, fi: usize) -> Res
 }
 
 fn read_index(ws: &Workspace, figure_id: &str) -> StageIndex {
-    std::fs::read(index_path(ws, figure_id)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    std::fs::read(index_path(ws, figure_id))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
 }
 
 /// The state of one stage as seen without running anything.
@@ -226,7 +301,7 @@ pub struct StageState {
 pub fn inspect(ws: &Workspace, names: &[String]) -> Result<(Plan, Vec<StageState>), String> {
     let store = cache::Store::open(&ws.cache_dir).map_err(|e| e.to_string())?;
     let selected = selection(ws, names)?;
-    let plan = Plan::new(&ws.figures, &selected, &ws.style);
+    let plan = Plan::new(&ws.figures, &selected, &ws.style, &ws.digests);
     let platform = crate::platform::current();
     let mut hashes: Vec<Option<cache::Key>> = vec![None; plan.stages.len()];
     let mut states = Vec::with_capacity(plan.stages.len());
@@ -248,7 +323,10 @@ pub fn inspect(ws: &Workspace, names: &[String]) -> Result<(Plan, Vec<StageState
                 key: None,
                 manifest: None,
                 fresh: false,
-                reasons: missing_inputs.iter().map(|n| format!("input {n} is stale")).collect(),
+                reasons: missing_inputs
+                    .iter()
+                    .map(|n| format!("input {n} is stale"))
+                    .collect(),
             });
             continue;
         }
@@ -259,7 +337,9 @@ pub fn inspect(ws: &Workspace, names: &[String]) -> Result<(Plan, Vec<StageState
         if let Some(m) = &meta {
             hashes[i] = Some(m.hash);
         } else {
-            let idx = indexes.entry(s.figure_id.clone()).or_insert_with(|| read_index(ws, &s.figure_id));
+            let idx = indexes
+                .entry(s.figure_id.clone())
+                .or_insert_with(|| read_index(ws, &s.figure_id));
             let previous = idx
                 .stages
                 .get(&s.name)
@@ -274,7 +354,13 @@ pub fn inspect(ws: &Workspace, names: &[String]) -> Result<(Plan, Vec<StageState
                 reasons.push("cache entry missing".into());
             }
         }
-        states.push(StageState { stage: s.id(), key: Some(key), manifest: Some(manifest), fresh: meta.is_some(), reasons });
+        states.push(StageState {
+            stage: s.id(),
+            key: Some(key),
+            manifest: Some(manifest),
+            fresh: meta.is_some(),
+            reasons,
+        });
     }
     Ok((plan, states))
 }
@@ -314,11 +400,25 @@ pub struct VerifyReport {
 }
 
 /// Rebuilds the selected figures from an empty temporary cache and compares outputs with the locks.
-pub fn verify(ws: &Workspace, names: &[String], jobs: usize, progress: Mode) -> Result<VerifyReport, String> {
+pub fn verify(
+    ws: &Workspace,
+    names: &[String],
+    jobs: usize,
+    progress: Mode,
+) -> Result<VerifyReport, String> {
     let start = Instant::now();
-    let tmp = tempfile::Builder::new().prefix("pipeline-verify").tempdir().map_err(|e| format!("cannot create a temporary cache: {e}"))?;
+    let tmp = tempfile::Builder::new()
+        .prefix("pipeline-verify")
+        .tempdir()
+        .map_err(|e| format!("cannot create a temporary cache: {e}"))?;
     let store = cache::Store::open(tmp.path()).map_err(|e| e.to_string())?;
-    let opts = BuildOptions { figures: names.to_vec(), jobs, progress, write_outputs: false, book: false };
+    let opts = BuildOptions {
+        figures: names.to_vec(),
+        jobs,
+        progress,
+        write_outputs: false,
+        book: false,
+    };
     let build = build_with_store(ws, &store, &opts)?;
     let platform = crate::platform::current();
     let mut report = VerifyReport::default();
@@ -329,7 +429,11 @@ pub fn verify(ws: &Workspace, names: &[String], jobs: usize, progress: Mode) -> 
         let lock = match FigureLock::read(&lock_path)? {
             Some(l) => l,
             None => {
-                report.problems.push(format!("figure {}: no lock at {} (run `pipeline build` and commit the lock)", f.id, rel(ws, &lock_path)));
+                report.problems.push(format!(
+                    "figure {}: no lock at {} (run `pipeline build` and commit the lock)",
+                    f.id,
+                    rel(ws, &lock_path)
+                ));
                 continue;
             }
         };
@@ -338,7 +442,9 @@ pub fn verify(ws: &Workspace, names: &[String], jobs: usize, progress: Mode) -> 
                 FigureStatus::Failed(e) => e.clone(),
                 _ => "no output".into(),
             };
-            report.problems.push(format!("figure {}: rebuild failed: {why}", f.id));
+            report
+                .problems
+                .push(format!("figure {}: rebuild failed: {why}", f.id));
             continue;
         };
         let art = PlotArtifact::decode(&done.payload)?;
@@ -365,7 +471,10 @@ pub fn verify(ws: &Workspace, names: &[String], jobs: usize, progress: Mode) -> 
         }
         for name in now.keys() {
             if !lock.outputs.contains_key(name) {
-                report.problems.push(format!("figure {}, stage plot: output `{name}` is missing from the lock", f.id));
+                report.problems.push(format!(
+                    "figure {}, stage plot: output `{name}` is missing from the lock",
+                    f.id
+                ));
             }
         }
     }
@@ -390,7 +499,12 @@ pub fn gc(ws: &Workspace) -> Result<(usize, u64), String> {
 
 /// Builds (from cache when fresh) one figure and writes its plotted numbers as CSV and JSON into `out`.
 pub fn export(ws: &Workspace, figure: &str, out: &Path) -> Result<Vec<PathBuf>, String> {
-    let opts = BuildOptions { figures: vec![figure.to_string()], write_outputs: false, book: false, ..Default::default() };
+    let opts = BuildOptions {
+        figures: vec![figure.to_string()],
+        write_outputs: false,
+        book: false,
+        ..Default::default()
+    };
     let report = build(ws, &opts)?;
     let f = &report.figures[0];
     let done = match (&f.plot, &f.status) {

@@ -82,11 +82,21 @@ pub struct ExecReport {
 }
 
 /// Runs a stage given its inputs' outputs by section name.
-pub type Runner<'a> = dyn Fn(&Stage, &BTreeMap<String, Arc<Vec<u8>>>) -> Result<Vec<u8>, String> + Sync + 'a;
+pub type Runner<'a> =
+    dyn Fn(&Stage, &BTreeMap<String, Arc<Vec<u8>>>) -> Result<Vec<u8>, String> + Sync + 'a;
 
 /// Executes every stage of `plan` with `store` as the cache.
-pub fn execute(plan: &Plan, store: &cache::Store, platform: &str, runner: &Runner<'_>, progress: &Progress) -> ExecReport {
-    let mut report = ExecReport { results: vec![None; plan.stages.len()], events: Vec::new() };
+pub fn execute(
+    plan: &Plan,
+    store: &cache::Store,
+    platform: &str,
+    runner: &Runner<'_>,
+    progress: &Progress,
+) -> ExecReport {
+    let mut report = ExecReport {
+        results: vec![None; plan.stages.len()],
+        events: Vec::new(),
+    };
     progress.start(plan.stages.len() as u64);
     for wave in plan.waves() {
         let results: Vec<(usize, Result<Done, String>, Event)> = wave
@@ -94,7 +104,11 @@ pub fn execute(plan: &Plan, store: &cache::Store, platform: &str, runner: &Runne
             .map(|&i| {
                 let stage = &plan.stages[i];
                 let (result, event) = run_one(plan, i, &report.results, store, platform, runner);
-                progress.stage_done(&stage.id(), &event.action, result.as_ref().map(|d| d.ms).unwrap_or(0.0));
+                progress.stage_done(
+                    &stage.id(),
+                    &event.action,
+                    result.as_ref().map(|d| d.ms).unwrap_or(0.0),
+                );
                 (i, result, event)
             })
             .collect();
@@ -127,14 +141,24 @@ fn run_one(
             }
             _ => {
                 let msg = format!("input {} did not build", plan.stages[*j].id());
-                let event = Event { stage: id, action: Action::Skipped, key: String::new(), detail: msg.clone() };
+                let event = Event {
+                    stage: id,
+                    action: Action::Skipped,
+                    key: String::new(),
+                    detail: msg.clone(),
+                };
                 return (Err(msg), event);
             }
         }
     }
     let manifest = plan.manifest(i, &hashes, platform);
     let key = manifest.key();
-    let event = |action: Action, detail: String| Event { stage: id.clone(), action, key: key.to_hex(), detail };
+    let event = |action: Action, detail: String| Event {
+        stage: id.clone(),
+        action,
+        key: key.to_hex(),
+        detail,
+    };
 
     let mut corrupt = None;
     match lookup(store, &key) {
@@ -166,21 +190,40 @@ fn run_one(
         }
     };
     let ms = start.elapsed().as_secs_f64() * 1e3;
-    let info = EntryInfo { stage: id.clone(), ms, manifest };
+    let info = EntryInfo {
+        stage: id.clone(),
+        ms,
+        manifest,
+    };
     let meta = serde_json::to_vec(&info).expect("entry info serialises");
     let hash = match store.put(&key, &payload, &meta) {
         Ok(h) => h,
         Err(e) => {
-            let msg = format!("figure {}, stage {}: cannot write the cache entry: {e}", stage.figure_id, stage.name);
+            let msg = format!(
+                "figure {}, stage {}: cannot write the cache entry: {e}",
+                stage.figure_id, stage.name
+            );
             return (Err(msg.clone()), event(Action::Failed, msg));
         }
     };
-    let done = Done { key, hash, payload: Arc::new(payload), action: Action::Ran, ms };
+    let done = Done {
+        key,
+        hash,
+        payload: Arc::new(payload),
+        action: Action::Ran,
+        ms,
+    };
     match corrupt {
         Some(reason) => {
             let mut done = done;
             done.action = Action::Rebuilt;
-            (Ok(done), event(Action::Rebuilt, format!("cache entry for {id} was corrupt ({reason}); rebuilt")))
+            (
+                Ok(done),
+                event(
+                    Action::Rebuilt,
+                    format!("cache entry for {id} was corrupt ({reason}); rebuilt"),
+                ),
+            )
         }
         None => (Ok(done), event(Action::Ran, String::new())),
     }
@@ -195,8 +238,16 @@ enum Found {
 fn lookup(store: &cache::Store, key: &cache::Key) -> Result<Found, String> {
     match store.get(key) {
         Ok(cache::Lookup::Hit(entry)) => {
-            let ms = serde_json::from_slice::<EntryInfo>(&entry.meta).map(|i| i.ms).unwrap_or(0.0);
-            Ok(Found::Hit(Done { key: *key, hash: entry.hash, payload: Arc::new(entry.payload), action: Action::Hit, ms }))
+            let ms = serde_json::from_slice::<EntryInfo>(&entry.meta)
+                .map(|i| i.ms)
+                .unwrap_or(0.0);
+            Ok(Found::Hit(Done {
+                key: *key,
+                hash: entry.hash,
+                payload: Arc::new(entry.payload),
+                action: Action::Hit,
+                ms,
+            }))
         }
         Ok(cache::Lookup::Missing) => Ok(Found::Missing),
         Ok(cache::Lookup::Corrupt { reason }) => Ok(Found::Corrupt(reason)),

@@ -8,7 +8,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-const HEADER: &str = "# Written by `pipeline build`; checked by `pipeline verify`. Do not edit by hand.\n";
+const HEADER: &str =
+    "# Written by `pipeline build`; checked by `pipeline verify`. Do not edit by hand.\n";
 
 /// The lock record of one figure.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,7 +29,9 @@ impl FigureLock {
     /// Reads a lock; `Ok(None)` if there is none.
     pub fn read(path: &Path) -> Result<Option<FigureLock>, String> {
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map(Some).map_err(|e| format!("{}: invalid lock: {}", path.display(), e.message())),
+            Ok(text) => toml::from_str(&text)
+                .map(Some)
+                .map_err(|e| format!("{}: invalid lock: {}", path.display(), e.message())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("cannot read {}: {e}", path.display())),
         }
@@ -36,7 +39,10 @@ impl FigureLock {
 
     /// The file's text.
     pub fn to_text(&self) -> String {
-        format!("{HEADER}{}", toml::to_string(self).expect("lock serialises"))
+        format!(
+            "{HEADER}{}",
+            toml::to_string(self).expect("lock serialises")
+        )
     }
 
     /// Writes the lock if its content differs from what is on disk; returns whether it wrote.

@@ -41,6 +41,8 @@ pub struct Stage {
     pub inputs: Vec<(String, usize)>,
     /// The crate whose implementation digest goes into the key.
     pub crate_name: &'static str,
+    /// That crate's implementation digest.
+    pub implementation: String,
     /// Depth in the graph (0 = no inputs); stages of one depth run in parallel.
     pub depth: usize,
 }
@@ -96,7 +98,12 @@ pub struct Plan {
 
 impl Plan {
     /// Expands figures (given as indices into `figures`) into stages.
-    pub fn new(figures: &[FigureSpec], selected: &[usize], style: &plotting::Style) -> Plan {
+    pub fn new(
+        figures: &[FigureSpec],
+        selected: &[usize],
+        style: &plotting::Style,
+        digests: &crate::digest::Digests,
+    ) -> Plan {
         let mut plan = Plan::default();
         let style_json = serde_json::to_value(style).expect("style serialises");
         for &fi in selected {
@@ -111,10 +118,17 @@ impl Plan {
                     if !refs.iter().all(|(_, r)| index.contains_key(r)) {
                         return true;
                     }
-                    let mut inputs: Vec<(String, usize)> = refs.iter().map(|(_, r)| (r.to_string(), index[r])).collect();
+                    let mut inputs: Vec<(String, usize)> = refs
+                        .iter()
+                        .map(|(_, r)| (r.to_string(), index[r]))
+                        .collect();
                     inputs.sort();
                     inputs.dedup();
-                    let depth = inputs.iter().map(|(_, i)| plan.stages[*i].depth + 1).max().unwrap_or(0);
+                    let depth = inputs
+                        .iter()
+                        .map(|(_, i)| plan.stages[*i].depth + 1)
+                        .max()
+                        .unwrap_or(0);
                     let kind: SectionKind = section.kind();
                     index.insert(name.as_str(), plan.stages.len());
                     plan.stages.push(Stage {
@@ -125,11 +139,15 @@ impl Plan {
                         params: section.params(),
                         inputs,
                         crate_name: kind.crate_name(),
+                        implementation: digests.of(kind.crate_name()).to_string(),
                         depth,
                     });
                     false
                 });
-                assert!(pending.len() < before, "spec parser guarantees an acyclic section graph");
+                assert!(
+                    pending.len() < before,
+                    "spec parser guarantees an acyclic section graph"
+                );
             }
             let mut inputs: Vec<(String, usize)> = fig
                 .panels
@@ -140,7 +158,11 @@ impl Plan {
                 .collect();
             inputs.sort();
             inputs.dedup();
-            let depth = inputs.iter().map(|(_, i)| plan.stages[*i].depth + 1).max().unwrap_or(0);
+            let depth = inputs
+                .iter()
+                .map(|(_, i)| plan.stages[*i].depth + 1)
+                .max()
+                .unwrap_or(0);
             let params = serde_json::json!({
                 "layout": fig.layout,
                 "panels": fig.panels,
@@ -155,6 +177,7 @@ impl Plan {
                 params,
                 inputs,
                 crate_name: "plotting",
+                implementation: digests.of("plotting").to_string(),
                 depth,
             });
         }
@@ -176,7 +199,12 @@ impl Plan {
     }
 
     /// The manifest of stage `i`, given the output hashes of its inputs.
-    pub fn manifest(&self, i: usize, input_hashes: &BTreeMap<String, String>, platform: &str) -> Manifest {
+    pub fn manifest(
+        &self,
+        i: usize,
+        input_hashes: &BTreeMap<String, String>,
+        platform: &str,
+    ) -> Manifest {
         let s = &self.stages[i];
         Manifest {
             format: MANIFEST_FORMAT,
@@ -186,7 +214,7 @@ impl Plan {
             },
             params: s.params.clone(),
             inputs: input_hashes.clone(),
-            implementation: crate::digest::of(s.crate_name).to_string(),
+            implementation: s.implementation.clone(),
             crate_name: s.crate_name.to_string(),
             platform: platform.to_string(),
         }
@@ -194,13 +222,22 @@ impl Plan {
 }
 
 /// Differences between two JSON values as `path old -> new` lines (for `status` and `explain`).
-pub fn diff_json(path: &str, old: &serde_json::Value, new: &serde_json::Value, out: &mut Vec<String>) {
+pub fn diff_json(
+    path: &str,
+    old: &serde_json::Value,
+    new: &serde_json::Value,
+    out: &mut Vec<String>,
+) {
     use serde_json::Value;
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => {
             let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
             for k in keys {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match (a.get(k), b.get(k)) {
                     (Some(x), Some(y)) => diff_json(&p, x, y, out),
                     (None, Some(y)) => out.push(format!("{p} added ({})", short(y))),
@@ -221,5 +258,9 @@ pub fn diff_json(path: &str, old: &serde_json::Value, new: &serde_json::Value, o
 
 fn short(v: &serde_json::Value) -> String {
     let s = v.to_string();
-    if s.chars().count() > 60 { format!("{}…", s.chars().take(57).collect::<String>()) } else { s }
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(57).collect::<String>())
+    } else {
+        s
+    }
 }

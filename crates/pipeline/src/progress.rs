@@ -26,7 +26,9 @@ pub struct Progress {
 
 impl std::fmt::Debug for Progress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Progress").field("plain", &self.plain).finish()
+        f.debug_struct("Progress")
+            .field("plain", &self.plain)
+            .finish()
     }
 }
 
@@ -39,14 +41,21 @@ impl Progress {
             Mode::Auto if terminal => {
                 let bar = ProgressBar::new(0);
                 bar.set_style(
-                    ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} stages  {msg}")
-                        .expect("valid template"),
+                    ProgressStyle::with_template(
+                        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} stages  {msg}",
+                    )
+                    .expect("valid template"),
                 );
                 (Some(bar), false)
             }
             Mode::Auto => (None, true),
         };
-        Progress { bar, plain, done: Mutex::new(0), total: Mutex::new(0) }
+        Progress {
+            bar,
+            plain,
+            done: Mutex::new(0),
+            total: Mutex::new(0),
+        }
     }
 
     /// A reporter that prints nothing (library use and tests).
@@ -73,7 +82,14 @@ impl Progress {
             b.set_position(*done);
             b.set_message(format!("{id} {}", verb(action)));
         } else if self.plain && *action != Action::Hit {
-            eprintln!("[{}/{}] {} {} ({:.1} ms)", *done, total, verb(action), id, ms);
+            eprintln!(
+                "[{}/{}] {} {} ({:.1} ms)",
+                *done,
+                total,
+                verb(action),
+                id,
+                ms
+            );
         }
     }
 

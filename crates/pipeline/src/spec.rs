@@ -49,8 +49,12 @@ pub enum SectionKind {
 
 impl SectionKind {
     /// All section kinds, in pipeline order.
-    pub const ALL: [SectionKind; 4] =
-        [SectionKind::Data, SectionKind::Model, SectionKind::Train, SectionKind::Analysis];
+    pub const ALL: [SectionKind; 4] = [
+        SectionKind::Data,
+        SectionKind::Model,
+        SectionKind::Train,
+        SectionKind::Analysis,
+    ];
 
     /// The TOML table name (`data`, `model`, `train`, `analysis`).
     pub fn table(self) -> &'static str {
@@ -157,17 +161,27 @@ impl FigureSpec {
             .id
             .split('.')
             .skip(1)
-            .map(|p| p.trim_end_matches(|c: char| c.is_ascii_alphabetic()).parse().unwrap_or(u64::MAX))
+            .map(|p| {
+                p.trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                    .parse()
+                    .unwrap_or(u64::MAX)
+            })
             .collect();
         (self.chapter, nums, self.meta.id.clone())
     }
 }
 
-const TOP_LEVEL: &[&str] = &["figure", "layout", "data", "model", "train", "analysis", "panel"];
+const TOP_LEVEL: &[&str] = &[
+    "figure", "layout", "data", "model", "train", "analysis", "panel",
+];
 
 /// Parses and validates one spec; returns the spec if it is valid, and every problem found.
 pub fn parse_figure(path: &Path, source: &str) -> (Option<FigureSpec>, Vec<Diagnostic>) {
-    let mut p = Parser { path, source, diags: Vec::new() };
+    let mut p = Parser {
+        path,
+        source,
+        diags: Vec::new(),
+    };
     let spec = p.figure();
     let mut diags = p.diags;
     diags.sort();
@@ -183,7 +197,8 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
-        self.diags.push(Diagnostic::at(self.path, self.source, span, message));
+        self.diags
+            .push(Diagnostic::at(self.path, self.source, span, message));
     }
 
     fn toml_error(&mut self, e: &toml::de::Error, fallback: Range<usize>, context: &str) {
@@ -192,7 +207,11 @@ impl<'a> Parser<'a> {
         self.error(span, format!("{context}{msg}"));
     }
 
-    fn de<T: for<'de> Deserialize<'de>>(&mut self, value: &Spanned<DeValue<'a>>, context: &str) -> Option<T> {
+    fn de<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        value: &Spanned<DeValue<'a>>,
+        context: &str,
+    ) -> Option<T> {
         let span = value.span();
         match T::deserialize(value.clone().into_deserializer()) {
             Ok(v) => Some(v),
@@ -217,7 +236,11 @@ impl<'a> Parser<'a> {
                 let mut msg = format!(
                     "unknown table `{}`, expected one of {}",
                     key.get_ref(),
-                    TOP_LEVEL.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                    TOP_LEVEL
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
                 if let Some(best) = nearest(key.get_ref(), TOP_LEVEL.iter().copied()) {
                     msg.push_str(&format!("; did you mean `{best}`?"));
@@ -229,7 +252,10 @@ impl<'a> Parser<'a> {
         let meta: Option<FigureMeta> = match doc.get("figure") {
             Some(v) => self.de(v, "in [figure]: "),
             None => {
-                self.error(0..0, "missing table `[figure]` (expected id, title and caption)");
+                self.error(
+                    0..0,
+                    "missing table `[figure]` (expected id, title and caption)",
+                );
                 None
             }
         };
@@ -245,11 +271,21 @@ impl<'a> Parser<'a> {
 
         // Computing sections.
         let mut sections = BTreeMap::new();
-        let mut section_values: BTreeMap<String, (SectionKind, Spanned<DeValue<'a>>)> = BTreeMap::new();
+        let mut section_values: BTreeMap<String, (SectionKind, Spanned<DeValue<'a>>)> =
+            BTreeMap::new();
         for kind in SectionKind::ALL {
-            let Some(tables) = doc.get(kind.table()) else { continue };
+            let Some(tables) = doc.get(kind.table()) else {
+                continue;
+            };
             let DeValue::Table(tables_t) = tables.get_ref() else {
-                self.error(tables.span(), format!("`{}` must be a table of named sections, like [{}.NAME]", kind.table(), kind.table()));
+                self.error(
+                    tables.span(),
+                    format!(
+                        "`{}` must be a table of named sections, like [{}.NAME]",
+                        kind.table(),
+                        kind.table()
+                    ),
+                );
                 continue;
             };
             for (name, value) in tables_t.iter() {
@@ -277,12 +313,27 @@ impl<'a> Parser<'a> {
                 };
                 match section_values.get(target) {
                     None => {
-                        let mut msg = format!("`{field} = \"{target}\"` refers to no section of this figure");
-                        let names: Vec<&str> = section_values.iter().filter(|(_, (k, _))| wanted.contains(k)).map(|(n, _)| n.as_str()).collect();
+                        let mut msg =
+                            format!("`{field} = \"{target}\"` refers to no section of this figure");
+                        let names: Vec<&str> = section_values
+                            .iter()
+                            .filter(|(_, (k, _))| wanted.contains(k))
+                            .map(|(n, _)| n.as_str())
+                            .collect();
                         match nearest(target, names.iter().copied()) {
                             Some(best) => msg.push_str(&format!("; did you mean `{best}`?")),
-                            None if names.is_empty() => msg.push_str(&format!("; expected the name of a [{}.NAME] section", wanted[0].table())),
-                            None => msg.push_str(&format!("; expected one of {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))),
+                            None if names.is_empty() => msg.push_str(&format!(
+                                "; expected the name of a [{}.NAME] section",
+                                wanted[0].table()
+                            )),
+                            None => msg.push_str(&format!(
+                                "; expected one of {}",
+                                names
+                                    .iter()
+                                    .map(|n| format!("`{n}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
                         }
                         self.error(span, msg);
                     }
@@ -295,7 +346,13 @@ impl<'a> Parser<'a> {
         }
         if let Some(cycle) = find_cycle(&sections) {
             let span = section_values[&cycle[0]].1.span();
-            self.error(span, format!("sections refer to each other in a loop: {}", cycle.join(" -> ")));
+            self.error(
+                span,
+                format!(
+                    "sections refer to each other in a loop: {}",
+                    cycle.join(" -> ")
+                ),
+            );
         }
 
         // Layout and panels.
@@ -305,22 +362,36 @@ impl<'a> Parser<'a> {
         };
         let mut panels = Vec::new();
         match doc.get("panel") {
-            None => self.error(0..0, "no `[[panel]]` tables: a figure needs at least one panel to draw"),
+            None => self.error(
+                0..0,
+                "no `[[panel]]` tables: a figure needs at least one panel to draw",
+            ),
             Some(v) => match v.get_ref() {
                 DeValue::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        let Some(panel) = self.de::<plotting::PanelSpec>(item, &format!("in panel {}: ", i + 1)) else { continue };
+                        let Some(panel) =
+                            self.de::<plotting::PanelSpec>(item, &format!("in panel {}: ", i + 1))
+                        else {
+                            continue;
+                        };
                         for r in panel.references() {
                             self.check_plot_reference(r, item, &section_values);
                         }
                         panels.push(panel);
                     }
                 }
-                _ => self.error(v.span(), "`panel` must be an array of tables, written [[panel]]"),
+                _ => self.error(
+                    v.span(),
+                    "`panel` must be an array of tables, written [[panel]]",
+                ),
             },
         }
 
-        let slug = self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let slug = self
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         Some(FigureSpec {
             path: self.path.to_path_buf(),
             slug,
@@ -333,20 +404,38 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn section(&mut self, kind: SectionKind, name: &str, value: &Spanned<DeValue<'a>>) -> Option<Section> {
+    fn section(
+        &mut self,
+        kind: SectionKind,
+        name: &str,
+        value: &Spanned<DeValue<'a>>,
+    ) -> Option<Section> {
         let context = format!("in [{}.{name}]: ", kind.table());
         let DeValue::Table(table) = value.get_ref() else {
-            self.error(value.span(), format!("{context}expected a table with a `kind` key"));
+            self.error(
+                value.span(),
+                format!("{context}expected a table with a `kind` key"),
+            );
             return None;
         };
         let kinds = kind.kinds();
-        let expected = kinds.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let expected = kinds
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let Some(kind_value) = table.get("kind") else {
-            self.error(value.span(), format!("{context}missing key `kind`; expected one of {expected}"));
+            self.error(
+                value.span(),
+                format!("{context}missing key `kind`; expected one of {expected}"),
+            );
             return None;
         };
         let Some(kind_name) = kind_value.get_ref().as_str() else {
-            self.error(kind_value.span(), format!("{context}`kind` must be a string, one of {expected}"));
+            self.error(
+                kind_value.span(),
+                format!("{context}`kind` must be a string, one of {expected}"),
+            );
             return None;
         };
         let mut rest: DeTable<'a> = table.clone();
@@ -354,15 +443,24 @@ impl<'a> Parser<'a> {
         let rest = Spanned::new(value.span(), DeValue::Table(rest));
         let de = rest.clone().into_deserializer();
         let parsed = match kind {
-            SectionKind::Data => data::DataSpec::from_kind(kind_name, de).map(|o| o.map(Section::Data)),
-            SectionKind::Model => models::ModelSpec::from_kind(kind_name, de).map(|o| o.map(Section::Model)),
-            SectionKind::Train => training::TrainSpec::from_kind(kind_name, de).map(|o| o.map(Section::Train)),
-            SectionKind::Analysis => analysis::AnalysisSpec::from_kind(kind_name, de).map(|o| o.map(Section::Analysis)),
+            SectionKind::Data => {
+                data::DataSpec::from_kind(kind_name, de).map(|o| o.map(Section::Data))
+            }
+            SectionKind::Model => {
+                models::ModelSpec::from_kind(kind_name, de).map(|o| o.map(Section::Model))
+            }
+            SectionKind::Train => {
+                training::TrainSpec::from_kind(kind_name, de).map(|o| o.map(Section::Train))
+            }
+            SectionKind::Analysis => {
+                analysis::AnalysisSpec::from_kind(kind_name, de).map(|o| o.map(Section::Analysis))
+            }
         };
         let section = match parsed {
             Ok(Some(s)) => s,
             Ok(None) => {
-                let mut msg = format!("{context}unknown kind `{kind_name}`, expected one of {expected}");
+                let mut msg =
+                    format!("{context}unknown kind `{kind_name}`, expected one of {expected}");
                 if let Some(best) = nearest(kind_name, kinds.iter().copied()) {
                     msg.push_str(&format!("; did you mean `{best}`?"));
                 }
@@ -387,10 +485,18 @@ impl<'a> Parser<'a> {
         problems.is_empty().then_some(section)
     }
 
-    fn check_plot_reference(&mut self, reference: &str, panel: &Spanned<DeValue<'a>>, sections: &BTreeMap<String, (SectionKind, Spanned<DeValue<'a>>)>) {
+    fn check_plot_reference(
+        &mut self,
+        reference: &str,
+        panel: &Spanned<DeValue<'a>>,
+        sections: &BTreeMap<String, (SectionKind, Spanned<DeValue<'a>>)>,
+    ) {
         let span = find_string(panel, reference).unwrap_or(panel.span());
         let Some((stage, column)) = reference.split_once('.') else {
-            self.error(span, format!("data reference `{reference}` must be `SECTION.COLUMN`, e.g. `curves.y`"));
+            self.error(
+                span,
+                format!("data reference `{reference}` must be `SECTION.COLUMN`, e.g. `curves.y`"),
+            );
             return;
         };
         match sections.get(stage) {
@@ -462,7 +568,12 @@ fn find_string(value: &Spanned<DeValue<'_>>, s: &str) -> Option<Range<usize>> {
 
 /// A reference loop among sections, if any (as a list of names, first repeated at the end).
 fn find_cycle(sections: &BTreeMap<String, Section>) -> Option<Vec<String>> {
-    fn visit(n: &str, sections: &BTreeMap<String, Section>, stack: &mut Vec<String>, done: &mut std::collections::BTreeSet<String>) -> Option<Vec<String>> {
+    fn visit(
+        n: &str,
+        sections: &BTreeMap<String, Section>,
+        stack: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
         if let Some(pos) = stack.iter().position(|s| s == n) {
             let mut cycle = stack[pos..].to_vec();
             cycle.push(n.to_string());
@@ -484,5 +595,7 @@ fn find_cycle(sections: &BTreeMap<String, Section>) -> Option<Vec<String>> {
         None
     }
     let mut done = std::collections::BTreeSet::new();
-    sections.keys().find_map(|n| visit(n, sections, &mut Vec::new(), &mut done))
+    sections
+        .keys()
+        .find_map(|n| visit(n, sections, &mut Vec::new(), &mut done))
 }

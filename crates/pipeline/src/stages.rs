@@ -34,7 +34,10 @@ impl PlotArtifact {
         let data = serde_json::to_vec(&self.series).expect("series serialise");
         BTreeMap::from([
             ("data".to_string(), blake3::hash(&data).to_hex().to_string()),
-            ("svg".to_string(), blake3::hash(self.svg.as_bytes()).to_hex().to_string()),
+            (
+                "svg".to_string(),
+                blake3::hash(self.svg.as_bytes()).to_hex().to_string(),
+            ),
         ])
     }
 
@@ -42,10 +45,18 @@ impl PlotArtifact {
     pub fn to_csv(&self) -> String {
         let names: Vec<&String> = self.series.keys().collect();
         let rows = self.series.values().map(Vec::len).max().unwrap_or(0);
-        let mut out = names.iter().map(|n| csv_field(n)).collect::<Vec<_>>().join(",");
+        let mut out = names
+            .iter()
+            .map(|n| csv_field(n))
+            .collect::<Vec<_>>()
+            .join(",");
         out.push('\n');
         for r in 0..rows {
-            let cells: Vec<String> = self.series.values().map(|v| v.get(r).map(|x| format!("{x:?}")).unwrap_or_default()).collect();
+            let cells: Vec<String> = self
+                .series
+                .values()
+                .map(|v| v.get(r).map(|x| format!("{x:?}")).unwrap_or_default())
+                .collect();
             out.push_str(&cells.join(","));
             out.push('\n');
         }
@@ -61,16 +72,29 @@ impl PlotArtifact {
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 type Inputs = BTreeMap<String, Arc<Vec<u8>>>;
 
 /// Runs one stage. Errors are plain messages; the executor adds figure and stage.
-pub fn run(fig: &FigureSpec, stage: &Stage, inputs: &Inputs, style: &plotting::Style) -> Result<Vec<u8>, String> {
+pub fn run(
+    fig: &FigureSpec,
+    stage: &Stage,
+    inputs: &Inputs,
+    style: &plotting::Style,
+) -> Result<Vec<u8>, String> {
     match &stage.kind {
-        StageKind::Section(Section::Data(spec)) => encode(&data::generate(spec).map_err(|e| e.to_string())?),
-        StageKind::Section(Section::Model(spec)) => encode(&models::Model::build(spec).map_err(|e| e.to_string())?),
+        StageKind::Section(Section::Data(spec)) => {
+            encode(&data::generate(spec).map_err(|e| e.to_string())?)
+        }
+        StageKind::Section(Section::Model(spec)) => {
+            encode(&models::Model::build(spec).map_err(|e| e.to_string())?)
+        }
         StageKind::Section(Section::Train(spec)) => match spec {
             training::TrainSpec::LeastSquares(s) => {
                 let model: models::Model = input(inputs, &s.model)?;
@@ -80,8 +104,12 @@ pub fn run(fig: &FigureSpec, stage: &Stage, inputs: &Inputs, style: &plotting::S
         },
         StageKind::Section(Section::Analysis(spec)) => {
             let table = match spec {
-                analysis::AnalysisSpec::Evaluate(s) => analysis::evaluate(&input(inputs, &s.model)?, &s.x),
-                analysis::AnalysisSpec::FitError(s) => analysis::fit_error(&input(inputs, &s.model)?, &input(inputs, &s.data)?),
+                analysis::AnalysisSpec::Evaluate(s) => {
+                    analysis::evaluate(&input(inputs, &s.model)?, &s.x)
+                }
+                analysis::AnalysisSpec::FitError(s) => {
+                    analysis::fit_error(&input(inputs, &s.model)?, &input(inputs, &s.data)?)
+                }
                 analysis::AnalysisSpec::Joints(s) => analysis::joints(&input(inputs, &s.model)?),
             };
             encode(&table.map_err(|e| e.to_string())?)
@@ -91,20 +119,30 @@ pub fn run(fig: &FigureSpec, stage: &Stage, inputs: &Inputs, style: &plotting::S
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
-    serde_json::to_vec(value).map_err(|e| format!("cannot encode the output (non-finite numbers?): {e}"))
+    serde_json::to_vec(value)
+        .map_err(|e| format!("cannot encode the output (non-finite numbers?): {e}"))
 }
 
 fn input<T: for<'de> Deserialize<'de>>(inputs: &Inputs, name: &str) -> Result<T, String> {
-    let bytes = inputs.get(name).ok_or_else(|| format!("input `{name}` is missing"))?;
+    let bytes = inputs
+        .get(name)
+        .ok_or_else(|| format!("input `{name}` is missing"))?;
     serde_json::from_slice(bytes).map_err(|e| format!("input `{name}` does not decode: {e}"))
 }
 
 /// The columns a section offers to plots.
-fn columns(fig: &FigureSpec, name: &str, inputs: &Inputs) -> Result<BTreeMap<String, Vec<f64>>, String> {
+fn columns(
+    fig: &FigureSpec,
+    name: &str,
+    inputs: &Inputs,
+) -> Result<BTreeMap<String, Vec<f64>>, String> {
     match fig.sections.get(name).map(Section::kind) {
         Some(SectionKind::Data) => {
             let d: data::Dataset = input(inputs, name)?;
-            Ok(BTreeMap::from([("x".to_string(), d.x), ("y".to_string(), d.y)]))
+            Ok(BTreeMap::from([
+                ("x".to_string(), d.x),
+                ("y".to_string(), d.y),
+            ]))
         }
         Some(SectionKind::Analysis) => Ok(input::<data::Table>(inputs, name)?.columns),
         _ => Err(format!("section `{name}` produces no table to plot")),
@@ -118,10 +156,18 @@ fn plot(fig: &FigureSpec, inputs: &Inputs, style: &plotting::Style) -> Result<Ve
     for spec in &fig.panels {
         let mut panel = plotting::Panel::new(spec.clone());
         for r in spec.references() {
-            let (section, column) = r.split_once('.').ok_or_else(|| format!("bad reference `{r}`"))?;
+            let (section, column) = r
+                .split_once('.')
+                .ok_or_else(|| format!("bad reference `{r}`"))?;
             if !tables.contains_key(section) {
                 let t = columns(fig, section, inputs)?;
-                tables.insert(fig.sections.get_key_value(section).map(|(k, _)| k.as_str()).unwrap_or(section), t);
+                tables.insert(
+                    fig.sections
+                        .get_key_value(section)
+                        .map(|(k, _)| k.as_str())
+                        .unwrap_or(section),
+                    t,
+                );
             }
             let table = &tables[section];
             let values = table.get(column).ok_or_else(|| {
@@ -134,7 +180,10 @@ fn plot(fig: &FigureSpec, inputs: &Inputs, style: &plotting::Style) -> Result<Ve
         }
         panels.push(panel);
     }
-    let figure = plotting::Figure { layout: fig.layout.clone(), panels };
+    let figure = plotting::Figure {
+        layout: fig.layout.clone(),
+        panels,
+    };
     let svg = plotting::render_svg(&figure, style).map_err(|e| e.to_string())?;
     encode(&PlotArtifact { svg, series })
 }

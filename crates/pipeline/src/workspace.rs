@@ -66,6 +66,8 @@ pub struct Workspace {
     pub cache_dir: PathBuf,
     /// The house style, parsed.
     pub style: plotting::Style,
+    /// Implementation digests that go into stage keys (the built code's, unless replaced).
+    pub digests: crate::digest::Digests,
     /// Valid figures, in book order.
     pub figures: Vec<FigureSpec>,
     /// Every problem found in any spec (invalid figures are left out of `figures`).
@@ -79,8 +81,11 @@ pub enum WorkspaceError {
     #[error("no pipeline.toml found in {0} or any parent directory")]
     NotFound(PathBuf),
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot read {path}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// `pipeline.toml` or the style is invalid.
     #[error("{0}")]
     Invalid(Diagnostic),
@@ -104,7 +109,12 @@ impl Workspace {
         let text = read(&settings_path)?;
         let project: ProjectSpec = toml::from_str(&text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            WorkspaceError::Invalid(Diagnostic::at(Path::new("pipeline.toml"), &text, span, crate::diag::with_suggestion(e.message().trim())))
+            WorkspaceError::Invalid(Diagnostic::at(
+                Path::new("pipeline.toml"),
+                &text,
+                span,
+                crate::diag::with_suggestion(e.message().trim()),
+            ))
         })?;
         let cache_dir = match cache_override {
             Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
@@ -113,7 +123,12 @@ impl Workspace {
         let style_path = root.join(&project.paths.style);
         let style_text = read(&style_path)?;
         let style = plotting::Style::from_toml_str(&style_text).map_err(|e| {
-            WorkspaceError::Invalid(Diagnostic { file: project.paths.style.clone(), line: 1, column: 1, message: format!("invalid style: {e}") })
+            WorkspaceError::Invalid(Diagnostic {
+                file: project.paths.style.clone(),
+                line: 1,
+                column: 1,
+                message: format!("invalid style: {e}"),
+            })
         })?;
 
         let mut figures = Vec::new();
@@ -122,7 +137,18 @@ impl Workspace {
             let source = read(&root.join(&rel))?;
             let (spec, diags) = parse_figure(&rel, &source);
             diagnostics.extend(diags);
-            figures.extend(spec);
+            let Some(spec) = spec else { continue };
+            // Plot settings that only make sense against the style (colours, ranges, ticks).
+            let problems = plotting::check_specs(&spec.layout, &spec.panels, &style);
+            if problems.is_empty() {
+                figures.push(spec);
+            } else {
+                for p in problems {
+                    let message = p.to_string();
+                    let offset = panel_offset(&source, &message);
+                    diagnostics.push(Diagnostic::at(&rel, &source, offset..offset, message));
+                }
+            }
         }
         // Figure ids must be unique across the book.
         figures.sort_by(|a, b| a.order_key().cmp(&b.order_key()).then(a.path.cmp(&b.path)));
@@ -131,14 +157,31 @@ impl Workspace {
         for f in figures {
             if let Some(first) = seen.get(&f.meta.id) {
                 let span = f.source.find("id").unwrap_or(0);
-                diagnostics.push(Diagnostic::at(&f.path, &f.source, span..span, format!("figure id `{}` is already used by {}", f.meta.id, first.display())));
+                diagnostics.push(Diagnostic::at(
+                    &f.path,
+                    &f.source,
+                    span..span,
+                    format!(
+                        "figure id `{}` is already used by {}",
+                        f.meta.id,
+                        first.display()
+                    ),
+                ));
                 continue;
             }
             seen.insert(f.meta.id.clone(), f.path.clone());
             unique.push(f);
         }
         diagnostics.sort();
-        Ok(Workspace { root, project, cache_dir, style, figures: unique, diagnostics })
+        Ok(Workspace {
+            root,
+            project,
+            cache_dir,
+            style,
+            digests: crate::digest::Digests::current(),
+            figures: unique,
+            diagnostics,
+        })
     }
 
     /// Directory of the book.
@@ -148,7 +191,10 @@ impl Workspace {
 
     /// Where a figure's SVG is written (inside the book's sources).
     pub fn figure_svg_path(&self, fig: &FigureSpec) -> PathBuf {
-        self.book_dir().join("src").join("figures").join(format!("{}.svg", fig.meta.id))
+        self.book_dir()
+            .join("src")
+            .join("figures")
+            .join(format!("{}.svg", fig.meta.id))
     }
 
     /// The lock record beside a figure's spec.
@@ -163,26 +209,55 @@ impl Workspace {
         }
         let mut out = Vec::new();
         for n in names {
-            match self.figures.iter().find(|f| &f.meta.id == n || &f.slug == n) {
+            match self
+                .figures
+                .iter()
+                .find(|f| &f.meta.id == n || &f.slug == n)
+            {
                 Some(f) => {
                     if !out.iter().any(|o: &&FigureSpec| o.meta.id == f.meta.id) {
                         out.push(f)
                     }
                 }
                 None => {
-                    let cands = self.figures.iter().flat_map(|f| [f.meta.id.as_str(), f.slug.as_str()]);
-                    let hint = crate::diag::nearest(n, cands).map(|b| format!("; did you mean `{b}`?")).unwrap_or_default();
-                    return Err(format!("no figure `{n}` (give an id like 3.3 or a spec file stem; `pipeline list` shows them){hint}"));
+                    let cands = self
+                        .figures
+                        .iter()
+                        .flat_map(|f| [f.meta.id.as_str(), f.slug.as_str()]);
+                    let hint = crate::diag::nearest(n, cands)
+                        .map(|b| format!("; did you mean `{b}`?"))
+                        .unwrap_or_default();
+                    return Err(format!(
+                        "no figure `{n}` (give an id like 3.3 or a spec file stem; `pipeline list` shows them){hint}"
+                    ));
                 }
             }
         }
-        out.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+        out.sort_by_key(|a| a.order_key());
         Ok(out)
     }
 }
 
+/// Where the panel a plotting message names ("panel 2 ...") starts in the spec text.
+fn panel_offset(source: &str, message: &str) -> usize {
+    let n: usize = message
+        .split("panel ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(1);
+    source
+        .match_indices("[[panel]]")
+        .nth(n.saturating_sub(1))
+        .or_else(|| source.match_indices("[[panel]]").next())
+        .map_or(0, |(i, _)| i)
+}
+
 fn read(path: &Path) -> Result<String, WorkspaceError> {
-    std::fs::read_to_string(path).map_err(|source| WorkspaceError::Read { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| WorkspaceError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// All `*.toml` files under `figures/ch*/`, relative to the root, sorted.
@@ -197,11 +272,18 @@ fn discover(root: &Path, figures: &Path) -> Result<Vec<PathBuf>, WorkspaceError>
     let mut chapters: Vec<PathBuf> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|p| p.is_dir() && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("ch")))
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("ch"))
+        })
         .collect();
     chapters.sort();
     for ch in chapters {
-        let entries = std::fs::read_dir(&ch).map_err(|source| WorkspaceError::Read { path: ch.clone(), source })?;
+        let entries = std::fs::read_dir(&ch).map_err(|source| WorkspaceError::Read {
+            path: ch.clone(),
+            source,
+        })?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok())
             .map(|e| e.path())

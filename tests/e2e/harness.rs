@@ -1,0 +1,178 @@
+//! Test harness: copies a fixture workspace into a temporary directory and runs the pipeline on it.
+//!
+//! A fixture under `tests/fixtures/<name>/` holds `pipeline.toml` and `figures/`; the harness
+//! adds the project's real house style (`figures/style.toml`) and book skeleton (`book/`), so the
+//! tests exercise what users get.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pipeline::progress::Mode;
+use pipeline::{BuildOptions, BuildReport, Workspace};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// A fixture workspace in a temporary directory.
+pub struct PipelineTest {
+    dir: tempfile::TempDir,
+}
+
+impl PipelineTest {
+    /// Copies `tests/fixtures/<fixture>` plus the real style and book skeleton into a fresh temp dir.
+    pub fn new(fixture: &str) -> PipelineTest {
+        let dir = tempfile::Builder::new()
+            .prefix("pipeline-test")
+            .tempdir()
+            .expect("temp dir");
+        let repo = repo_root();
+        copy_dir(&repo.join("tests/fixtures").join(fixture), dir.path());
+        std::fs::copy(
+            repo.join("figures/style.toml"),
+            dir.path().join("figures/style.toml"),
+        )
+        .expect("copy style");
+        std::fs::create_dir_all(dir.path().join("book/src")).expect("book dir");
+        for f in [
+            "book/book.toml",
+            "book/figures.css",
+            "book/src/introduction.md",
+            "book/src/writing-a-figure.md",
+        ] {
+            std::fs::copy(repo.join(f), dir.path().join(f))
+                .unwrap_or_else(|e| panic!("copy {f}: {e}"));
+        }
+        PipelineTest { dir }
+    }
+
+    /// The workspace root.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Loads the workspace (settings, style, specs).
+    pub fn workspace(&self) -> Workspace {
+        Workspace::load(self.root(), None).expect("workspace loads")
+    }
+
+    /// Builds every figure with `jobs` parallel stages.
+    pub fn build_jobs(&self, jobs: usize) -> BuildReport {
+        self.build_ws(&self.workspace(), jobs)
+    }
+
+    /// Builds every figure (2 jobs).
+    pub fn build(&self) -> BuildReport {
+        self.build_jobs(2)
+    }
+
+    /// Builds a given (possibly modified) workspace.
+    pub fn build_ws(&self, ws: &Workspace, jobs: usize) -> BuildReport {
+        let opts = BuildOptions {
+            jobs,
+            progress: Mode::Quiet,
+            ..Default::default()
+        };
+        let report = pipeline::build(ws, &opts).expect("build runs");
+        assert!(
+            report.errors.is_empty(),
+            "build errors: {:?}",
+            report.errors
+        );
+        report
+    }
+
+    /// Replaces the only occurrence of `from` with `to` in a workspace file.
+    pub fn edit(&self, file: &str, from: &str, to: &str) {
+        let path = self.root().join(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {file}: {e}"));
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "`{from}` must occur exactly once in {file}"
+        );
+        std::fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    }
+
+    /// Reads a workspace file.
+    pub fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.root().join(file))
+            .unwrap_or_else(|e| panic!("read {file}: {e}"))
+    }
+
+    /// Every generated figure and lock, by path relative to the root.
+    pub fn outputs(&self) -> BTreeMap<String, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        for dir in ["book/src/figures", "figures/ch03"] {
+            let Ok(entries) = std::fs::read_dir(self.root().join(dir)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "svg" || x == "lock") {
+                    let rel = p
+                        .strip_prefix(self.root())
+                        .expect("inside root")
+                        .display()
+                        .to_string();
+                    out.insert(rel, std::fs::read(&p).expect("read output"));
+                }
+            }
+        }
+        out
+    }
+
+    /// The cache entry file of a stage key.
+    pub fn entry_path(&self, key_hex: &str) -> PathBuf {
+        self.root()
+            .join(".cache/objects")
+            .join(&key_hex[..2])
+            .join(key_hex)
+    }
+
+    /// Runs the `pipeline` command line in this workspace.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        Command::new(pipeline_bin())
+            .arg("-C")
+            .arg(self.root())
+            .args(args)
+            .output()
+            .expect("run pipeline binary")
+    }
+}
+
+/// The `pipeline` command line built with these tests (see `bin/pipeline.rs`).
+pub fn pipeline_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pipeline-under-test"))
+}
+
+/// Stage ids of the events with a given action.
+pub fn stages_with(report: &BuildReport, action: pipeline::exec::Action) -> Vec<String> {
+    report
+        .events
+        .iter()
+        .filter(|e| e.action == action)
+        .map(|e| e.stage.clone())
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+        .flatten()
+    {
+        let p = e.path();
+        let dest = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).expect("copy");
+        }
+    }
+}

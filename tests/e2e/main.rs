@@ -1,0 +1,8 @@
+//! End-to-end tests: one test binary, one module per concern (matklad's "one integration test crate").
+
+mod cli;
+mod harness;
+mod incremental;
+mod integrity;
+mod numbers;
+mod specs;

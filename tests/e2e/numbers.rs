@@ -1,0 +1,85 @@
+//! The numbers behind the real chapter-3 figures, checked against hand computation.
+
+use pipeline::Workspace;
+use pipeline::stages::PlotArtifact;
+
+fn build_real(figure: &str) -> PlotArtifact {
+    // The real workspace's specs, built into a temporary cache without touching the repository.
+    let cache = tempfile::tempdir().unwrap();
+    let ws =
+        Workspace::load(&crate::harness::repo_root(), Some(cache.path())).expect("workspace loads");
+    assert!(ws.diagnostics.is_empty(), "{:?}", ws.diagnostics);
+    let opts = pipeline::BuildOptions {
+        figures: vec![figure.into()],
+        write_outputs: false,
+        book: false,
+        ..Default::default()
+    };
+    let report = pipeline::build(&ws, &opts).unwrap();
+    let done = report.figures[0]
+        .plot
+        .clone()
+        .unwrap_or_else(|| panic!("{figure} failed: {:?}", report.figures[0].status));
+    PlotArtifact::decode(&done.payload).unwrap()
+}
+
+fn at(art: &PlotArtifact, xs: &str, ys: &str, x: f64) -> f64 {
+    let i = art.series[xs]
+        .iter()
+        .position(|v| (v - x).abs() < 1e-12)
+        .unwrap_or_else(|| panic!("x = {x} not on the grid"));
+    art.series[ys][i]
+}
+
+#[test]
+fn figure_3_3_matches_hand_computation() {
+    // theta = (0.3, -1.0), (-1.0, 2.0), (-0.5, 0.65); phi = (-0.3, 2.0, -1.0, 7.0).
+    let art = build_real("3.3");
+    // x = 0.2: pre = (0.1, -0.6, -0.37), h = (0.1, 0, 0), y = -0.3 + 2 * 0.1 = -0.1.
+    assert!((at(&art, "trace.x", "trace.pre.0", 0.2) - 0.1).abs() < 1e-12);
+    assert!((at(&art, "trace.x", "trace.y", 0.2) - -0.1).abs() < 1e-12);
+    // x = 0.6: h = (0, 0.2, 0), y = -0.3 - 0.2 = -0.5.
+    assert!((at(&art, "trace.x", "trace.y", 0.6) - -0.5).abs() < 1e-12);
+    // x = 1.0: h = (0, 1.0, 0.15), y = -0.3 - 1.0 + 7 * 0.15 = -0.25.
+    assert!((at(&art, "trace.x", "trace.y", 1.0) - -0.25).abs() < 1e-12);
+    // The shaded region runs between the joints at 0.5 and 0.5 / 0.65.
+    assert!((art.series["joints.joint.1"][0] - 0.5).abs() < 1e-12);
+    assert!((art.series["joints.joint.2"][0] - 0.5 / 0.65).abs() < 1e-12);
+}
+
+#[test]
+fn figure_3_5_error_shrinks_as_regions_grow() {
+    let art = build_real("3.5");
+    let e = |n: u32| art.series[&format!("error{n}.mse")][0];
+    assert!(
+        e(5) > e(10) && e(10) > e(20),
+        "mse 5/10/20 regions: {} {} {}",
+        e(5),
+        e(10),
+        e(20)
+    );
+    assert!(
+        e(20) < e(5) / 20.0,
+        "doubling the regions twice cuts the error by far more than 20x"
+    );
+}
+
+#[test]
+fn every_real_figure_builds() {
+    let cache = tempfile::tempdir().unwrap();
+    let ws = Workspace::load(&crate::harness::repo_root(), Some(cache.path())).unwrap();
+    let opts = pipeline::BuildOptions {
+        write_outputs: false,
+        book: false,
+        ..Default::default()
+    };
+    let report = pipeline::build(&ws, &opts).unwrap();
+    let failed: Vec<_> = report
+        .figures
+        .iter()
+        .filter(|f| f.plot.is_none())
+        .map(|f| (&f.id, &f.status))
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert!(report.figures.len() >= 6);
+}
