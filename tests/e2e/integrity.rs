@@ -95,3 +95,21 @@ fn gc_keeps_reachable_entries_and_removes_the_rest() {
         "gc removed nothing a current spec reaches"
     );
 }
+
+#[test]
+fn two_builds_at_once_never_run_a_stage_twice() {
+    let t = PipelineTest::new("small");
+    let ws = t.workspace();
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| t.build_ws(&ws, 2));
+        let b = s.spawn(|| t.build_ws(&ws, 2));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let mut executed: Vec<&str> = a.executed().into_iter().chain(b.executed()).collect();
+    executed.sort();
+    let total = executed.len();
+    executed.dedup();
+    assert_eq!(total, executed.len(), "a stage ran in both builds: {executed:?}");
+    assert_eq!(total, 12, "between them the two builds ran every stage exactly once");
+    assert_eq!(t.build().executed(), Vec::<&str>::new());
+}

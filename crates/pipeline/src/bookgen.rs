@@ -43,6 +43,9 @@ const STAMP: &str = ".pipeline-book-key";
 /// Regenerates the chapter pages and rebuilds the book if its inputs changed; returns whether it built.
 pub fn update(ws: &Workspace, store: &cache::Store, report: &BuildReport) -> Result<bool, String> {
     let book = ws.book_dir();
+    // One book build at a time per workspace: two concurrent builds would write the same files.
+    let lock_key = cache::Key::of(format!("book {}", book.display()).as_bytes());
+    let _guard = store.lock(&lock_key).map_err(|e| format!("cannot lock the book: {e}"))?;
     let mut chapters: BTreeMap<u32, Vec<BookFigure>> = BTreeMap::new();
     let mut hasher = blake3::Hasher::new();
     let statuses: BTreeMap<&str, (&FigureStatus, Option<&crate::exec::Done>)> = report
@@ -109,8 +112,8 @@ pub fn update(ws: &Workspace, store: &cache::Store, report: &BuildReport) -> Res
             figures,
         })
         .collect();
-    crate::book::write_pages(&book, &chapters).map_err(|e| e.to_string())?;
-    crate::book::build(&book).map_err(|e| e.to_string())?;
+    crate::book::write_pages(&book, &chapters).map_err(|e| chain(&e))?;
+    crate::book::build(&book).map_err(|e| chain(&e))?;
     crate::output::write_if_changed(&stamp, book_key.as_bytes())?;
     Ok(true)
 }
@@ -160,4 +163,19 @@ pub fn remove_generated_pages(ws: &Workspace) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// An error with its causes: `outer: inner: innermost`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s
 }
