@@ -109,7 +109,14 @@ fn two_builds_at_once_never_run_a_stage_twice() {
     executed.sort();
     let total = executed.len();
     executed.dedup();
-    assert_eq!(total, executed.len(), "a stage ran in both builds: {executed:?}");
-    assert_eq!(total, 12, "between them the two builds ran every stage exactly once");
+    assert_eq!(
+        total,
+        executed.len(),
+        "a stage ran in both builds: {executed:?}"
+    );
+    assert_eq!(
+        total, 12,
+        "between them the two builds ran every stage exactly once"
+    );
     assert_eq!(t.build().executed(), Vec::<&str>::new());
 }

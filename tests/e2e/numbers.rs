@@ -1,9 +1,11 @@
 //! The numbers behind the real chapter-3 figures, checked against hand computation.
 
+use std::collections::BTreeMap;
+
 use pipeline::Workspace;
 use pipeline::stages::PlotArtifact;
 
-fn build_real(figure: &str) -> PlotArtifact {
+fn build_real(figure: &str) -> BTreeMap<String, Vec<f64>> {
     // The real workspace's specs, built into a temporary cache without touching the repository.
     let cache = tempfile::tempdir().unwrap();
     let ws =
@@ -20,15 +22,18 @@ fn build_real(figure: &str) -> PlotArtifact {
         .plot
         .clone()
         .unwrap_or_else(|| panic!("{figure} failed: {:?}", report.figures[0].status));
-    PlotArtifact::decode(&done.payload).unwrap()
+    PlotArtifact::decode(&done.payload)
+        .unwrap()
+        .series()
+        .unwrap()
 }
 
-fn at(art: &PlotArtifact, xs: &str, ys: &str, x: f64) -> f64 {
-    let i = art.series[xs]
+fn at(art: &BTreeMap<String, Vec<f64>>, xs: &str, ys: &str, x: f64) -> f64 {
+    let i = art[xs]
         .iter()
         .position(|v| (v - x).abs() < 1e-12)
         .unwrap_or_else(|| panic!("x = {x} not on the grid"));
-    art.series[ys][i]
+    art[ys][i]
 }
 
 #[test]
@@ -43,14 +48,14 @@ fn figure_3_3_matches_hand_computation() {
     // x = 1.0: h = (0, 1.0, 0.15), y = -0.3 - 1.0 + 7 * 0.15 = -0.25.
     assert!((at(&art, "trace.x", "trace.y", 1.0) - -0.25).abs() < 1e-12);
     // The shaded region runs between the joints at 0.5 and 0.5 / 0.65.
-    assert!((art.series["joints.joint.1"][0] - 0.5).abs() < 1e-12);
-    assert!((art.series["joints.joint.2"][0] - 0.5 / 0.65).abs() < 1e-12);
+    assert!((art["joints.joint.1"][0] - 0.5).abs() < 1e-12);
+    assert!((art["joints.joint.2"][0] - 0.5 / 0.65).abs() < 1e-12);
 }
 
 #[test]
 fn figure_3_5_error_shrinks_as_regions_grow() {
     let art = build_real("3.5");
-    let e = |n: u32| art.series[&format!("error{n}.mse")][0];
+    let e = |n: u32| art[&format!("error{n}.mse")][0];
     assert!(
         e(5) > e(10) && e(10) > e(20),
         "mse 5/10/20 regions: {} {} {}",

@@ -45,7 +45,9 @@ pub fn update(ws: &Workspace, store: &cache::Store, report: &BuildReport) -> Res
     let book = ws.book_dir();
     // One book build at a time per workspace: two concurrent builds would write the same files.
     let lock_key = cache::Key::of(format!("book {}", book.display()).as_bytes());
-    let _guard = store.lock(&lock_key).map_err(|e| format!("cannot lock the book: {e}"))?;
+    let _guard = store
+        .lock(&lock_key)
+        .map_err(|e| format!("cannot lock the book: {e}"))?;
     let mut chapters: BTreeMap<u32, Vec<BookFigure>> = BTreeMap::new();
     let mut hasher = blake3::Hasher::new();
     let statuses: BTreeMap<&str, (&FigureStatus, Option<&crate::exec::Done>)> = report

@@ -516,8 +516,8 @@ pub fn export(ws: &Workspace, figure: &str, out: &Path) -> Result<Vec<PathBuf>, 
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let csv = out.join(format!("{}.csv", f.id));
     let json = out.join(format!("{}.json", f.id));
-    crate::output::write_if_changed(&csv, art.to_csv().as_bytes())?;
-    crate::output::write_if_changed(&json, &art.to_json())?;
+    crate::output::write_if_changed(&csv, art.to_csv()?.as_bytes())?;
+    crate::output::write_if_changed(&json, &art.to_json()?)?;
     Ok(vec![csv, json])
 }
 

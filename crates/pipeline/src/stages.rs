@@ -15,25 +15,69 @@ use crate::plan::{Stage, StageKind};
 use crate::spec::{FigureSpec, Section, SectionKind};
 
 /// The output of a plot stage: the SVG and the numbers it plots (for export and cross-platform checks).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Stored as a small container (`UDLPLOT1\n`, the SVG's length as 8 little-endian bytes, the SVG,
+/// then the plotted numbers as canonical JSON) so that a cache hit needs no parsing to write the
+/// SVG or hash the outputs.
+#[derive(Clone, Debug, PartialEq)]
 pub struct PlotArtifact {
     /// The SVG document.
     pub svg: String,
-    /// Reference (`SECTION.COLUMN`) -> the plotted values.
-    pub series: BTreeMap<String, Vec<f64>>,
+    /// The plotted numbers as canonical JSON: reference (`SECTION.COLUMN`) -> values.
+    pub data: Vec<u8>,
 }
 
+const PLOT_MAGIC: &[u8] = b"UDLPLOT1\n";
+
 impl PlotArtifact {
+    /// Builds the artifact from an SVG and the plotted series.
+    pub fn new(svg: String, series: &BTreeMap<String, Vec<f64>>) -> Result<PlotArtifact, String> {
+        Ok(PlotArtifact {
+            svg,
+            data: encode(series)?,
+        })
+    }
+
+    /// The container bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(PLOT_MAGIC.len() + 8 + self.svg.len() + self.data.len());
+        out.extend_from_slice(PLOT_MAGIC);
+        out.extend_from_slice(&(self.svg.len() as u64).to_le_bytes());
+        out.extend_from_slice(self.svg.as_bytes());
+        out.extend_from_slice(&self.data);
+        out
+    }
+
     /// Decodes a cached plot output.
     pub fn decode(bytes: &[u8]) -> Result<PlotArtifact, String> {
-        serde_json::from_slice(bytes).map_err(|e| format!("plot output does not decode: {e}"))
+        let bad = || "plot output is not a plot artifact".to_string();
+        let rest = bytes.strip_prefix(PLOT_MAGIC).ok_or_else(bad)?;
+        let (len, rest) = rest.split_first_chunk::<8>().ok_or_else(bad)?;
+        let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| bad())?;
+        if len > rest.len() {
+            return Err(bad());
+        }
+        let (svg, data) = rest.split_at(len);
+        let svg = String::from_utf8(svg.to_vec()).map_err(|_| bad())?;
+        Ok(PlotArtifact {
+            svg,
+            data: data.to_vec(),
+        })
+    }
+
+    /// The plotted numbers.
+    pub fn series(&self) -> Result<BTreeMap<String, Vec<f64>>, String> {
+        serde_json::from_slice(&self.data)
+            .map_err(|e| format!("plotted numbers do not decode: {e}"))
     }
 
     /// Output name -> blake3 (hex) of its bytes, as recorded in locks: `svg` and `data`.
     pub fn output_hashes(&self) -> BTreeMap<String, String> {
-        let data = serde_json::to_vec(&self.series).expect("series serialise");
         BTreeMap::from([
-            ("data".to_string(), blake3::hash(&data).to_hex().to_string()),
+            (
+                "data".to_string(),
+                blake3::hash(&self.data).to_hex().to_string(),
+            ),
             (
                 "svg".to_string(),
                 blake3::hash(self.svg.as_bytes()).to_hex().to_string(),
@@ -42,9 +86,10 @@ impl PlotArtifact {
     }
 
     /// The plotted numbers as CSV: one column per reference, rows by index (short columns leave blanks).
-    pub fn to_csv(&self) -> String {
-        let names: Vec<&String> = self.series.keys().collect();
-        let rows = self.series.values().map(Vec::len).max().unwrap_or(0);
+    pub fn to_csv(&self) -> Result<String, String> {
+        let series = self.series()?;
+        let names: Vec<&String> = series.keys().collect();
+        let rows = series.values().map(Vec::len).max().unwrap_or(0);
         let mut out = names
             .iter()
             .map(|n| csv_field(n))
@@ -52,22 +97,21 @@ impl PlotArtifact {
             .join(",");
         out.push('\n');
         for r in 0..rows {
-            let cells: Vec<String> = self
-                .series
+            let cells: Vec<String> = series
                 .values()
                 .map(|v| v.get(r).map(|x| format!("{x:?}")).unwrap_or_default())
                 .collect();
             out.push_str(&cells.join(","));
             out.push('\n');
         }
-        out
+        Ok(out)
     }
 
     /// The plotted numbers as pretty JSON (reference -> values).
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(&self.series).expect("series serialise");
+    pub fn to_json(&self) -> Result<Vec<u8>, String> {
+        let mut v = serde_json::to_vec_pretty(&self.series()?).expect("series serialise");
         v.push(b'\n');
-        v
+        Ok(v)
     }
 }
 
@@ -185,5 +229,5 @@ fn plot(fig: &FigureSpec, inputs: &Inputs, style: &plotting::Style) -> Result<Ve
         panels,
     };
     let svg = plotting::render_svg(&figure, style).map_err(|e| e.to_string())?;
-    encode(&PlotArtifact { svg, series })
+    Ok(PlotArtifact::new(svg, &series)?.encode())
 }
