@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use crate::engine::{self, BuildOptions};
+use crate::exec::Action;
 use crate::progress::Mode;
 use crate::workspace::Workspace;
 
@@ -109,8 +110,29 @@ fn invalid_spec_files(ws: &Workspace) -> usize {
         .len()
 }
 
-/// Executes a parsed command line.
+/// Appends a line to the command's standard output buffer.
+macro_rules! outln {
+    ($buf:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($buf, $($arg)*);
+    }};
+}
+
+/// Executes a parsed command line; standard output is written at the end, and a closed pipe
+/// (`pipeline list | head`) is not an error.
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    let mut out = String::new();
+    let code = run_into(cli, &mut out);
+    let mut stdout = std::io::stdout().lock();
+    match std::io::Write::write_all(&mut stdout, out.as_bytes()).and_then(|()| std::io::Write::flush(&mut stdout)) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(e).context("cannot write to standard output"),
+        Ok(()) => {}
+    }
+    code
+}
+
+fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
     let start_dir = match &cli.workspace {
         Some(p) => p.clone(),
         None => std::env::current_dir().context("cannot read the current directory")?,
@@ -142,8 +164,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     .with_context(|| format!("cannot write the log {}", path.display()))?;
             }
             for e in &report.events {
-                if !e.detail.is_empty() {
-                    eprintln!("{}", e.detail);
+                match e.action {
+                    Action::Failed => eprintln!("error: {}", e.detail),
+                    Action::Skipped => eprintln!("skipped {}: {}", e.stage, e.detail),
+                    _ if !e.detail.is_empty() => eprintln!("{}", e.detail),
+                    _ => {}
                 }
             }
             for e in &report.errors {
@@ -175,16 +200,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     lines.push(format!("    output {} missing", engine::rel(&ws, &svg)));
                 }
                 if lines.is_empty() {
-                    println!("fresh  {:<6} {}", f.meta.id, f.meta.title);
+                    outln!(out, "fresh  {:<6} {}", f.meta.id, f.meta.title);
                 } else {
                     stale_figures += 1;
-                    println!("stale  {:<6} {}", f.meta.id, f.meta.title);
+                    outln!(out, "stale  {:<6} {}", f.meta.id, f.meta.title);
                     for l in lines {
-                        println!("{l}");
+                        outln!(out, "{l}");
                     }
                 }
             }
-            println!(
+            outln!(out, 
                 "{} figures: {} fresh, {} stale",
                 ws.figures.len(),
                 ws.figures.len() - stale_figures,
@@ -202,17 +227,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     .key
                     .map(|k| k.to_hex())
                     .unwrap_or_else(|| "(unknown until inputs are built)".into());
-                println!("stage {}  [{state}]", s.id());
-                println!("  key: {key}");
+                outln!(out, "stage {}  [{state}]", s.id());
+                outln!(out, "  key: {key}");
                 if !st.fresh {
-                    println!("  why: {}", st.reasons.join("; "));
+                    outln!(out, "  why: {}", st.reasons.join("; "));
                 }
                 match &st.manifest {
-                    Some(m) => println!(
+                    Some(m) => outln!(out, 
                         "  manifest (hashed as this exact JSON):\n  {}",
                         String::from_utf8_lossy(&m.canonical())
                     ),
-                    None => println!("  manifest: not known until the inputs are built"),
+                    None => outln!(out, "  manifest: not known until the inputs are built"),
                 }
             }
             Ok(exit(specs_ok))
@@ -238,20 +263,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::List => {
             print_diagnostics(&ws);
             for f in &ws.figures {
-                println!("{:<6} {:<40} {}", f.meta.id, f.meta.title, f.path.display());
+                outln!(out, "{:<6} {:<40} {}", f.meta.id, f.meta.title, f.path.display());
             }
             Ok(exit(specs_ok))
         }
-        Command::Export { figure, out } => {
+        Command::Export { figure, out: out_dir } => {
             print_diagnostics(&ws);
-            for p in engine::export(&ws, &figure, &out).map_err(anyhow::Error::msg)? {
-                println!("{}", p.display());
+            for p in engine::export(&ws, &figure, &out_dir).map_err(anyhow::Error::msg)? {
+                outln!(out, "{}", p.display());
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Gc => {
             let (n, bytes) = engine::gc(&ws).map_err(anyhow::Error::msg)?;
-            println!("gc: removed {n} entries ({bytes} bytes)");
+            outln!(out, "gc: removed {n} entries ({bytes} bytes)");
             Ok(ExitCode::SUCCESS)
         }
         Command::Clean => {
@@ -261,7 +286,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 ws.book_dir().join("src").join("figures"),
             ] {
                 match std::fs::remove_dir_all(&dir) {
-                    Ok(()) => println!("removed {}", engine::rel(&ws, &dir)),
+                    Ok(()) => outln!(out, "removed {}", engine::rel(&ws, &dir)),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => {
                         return Err(e).with_context(|| format!("cannot remove {}", dir.display()));
@@ -279,7 +304,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             for (key, reason) in &r.corrupt {
                 eprintln!("corrupt entry {key}: {reason} (evicted)");
             }
-            println!(
+            outln!(out, 
                 "cache verify: {} entries checked, {} corrupt",
                 r.checked,
                 r.corrupt.len()

@@ -219,9 +219,13 @@ pub fn build_with_store(
         });
     }
     if opts.write_outputs && opts.book {
-        progress.message("building the book");
         match crate::bookgen::update(ws, store, &report) {
-            Ok(built) => report.book_built = built,
+            Ok(built) => {
+                report.book_built = built;
+                if built {
+                    progress.message(&format!("built the book into {}", rel(ws, &ws.book_dir().join("build"))));
+                }
+            }
             Err(e) => report.errors.push(format!("book: {e}")),
         }
     }

@@ -155,7 +155,9 @@ pub struct FigureSpec {
 
 impl FigureSpec {
     /// Sort key that puts figures in book order: chapter, then the numeric parts of the id.
-    pub fn order_key(&self) -> (u32, Vec<u64>, String) {
+    /// Figures the book lacks (`x.N`) come after the book's own figures of their chapter.
+    pub fn order_key(&self) -> (u32, bool, Vec<u64>, String) {
+        let extra = !self.meta.id.starts_with(|c: char| c.is_ascii_digit());
         let nums = self
             .meta
             .id
@@ -167,7 +169,7 @@ impl FigureSpec {
                     .unwrap_or(u64::MAX)
             })
             .collect();
-        (self.chapter, nums, self.meta.id.clone())
+        (self.chapter, extra, nums, self.meta.id.clone())
     }
 }
 
@@ -290,6 +292,10 @@ impl<'a> Parser<'a> {
             };
             for (name, value) in tables_t.iter() {
                 let name_s = name.get_ref().to_string();
+                if name_s.is_empty() || name_s.contains('.') {
+                    self.error(name.span(), format!("section name `{name_s}` must be non-empty and contain no `.` (plots refer to columns as SECTION.COLUMN)"));
+                    continue;
+                }
                 if let Some((other, _)) = section_values.get(&name_s) {
                     self.error(name.span(), format!("section name `{name_s}` is used twice ([{}.{name_s}] and [{}.{name_s}]); names must be unique within a figure", other.table(), kind.table()));
                     continue;

@@ -156,7 +156,7 @@ impl Workspace {
         let mut unique = Vec::new();
         for f in figures {
             if let Some(first) = seen.get(&f.meta.id) {
-                let span = f.source.find("id").unwrap_or(0);
+                let span = id_offset(&f.source);
                 diagnostics.push(Diagnostic::at(
                     &f.path,
                     &f.source,
@@ -236,6 +236,19 @@ impl Workspace {
         out.sort_by_key(|a| a.order_key());
         Ok(out)
     }
+}
+
+/// Where the `id = ...` line of the `[figure]` table starts.
+fn id_offset(source: &str) -> usize {
+    let figure = source.find("[figure]").unwrap_or(0);
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        if offset > figure && line.trim_start().starts_with("id") && line.contains('=') {
+            return offset + (line.len() - line.trim_start().len());
+        }
+        offset += line.len();
+    }
+    figure
 }
 
 /// Where the panel a plotting message names ("panel 2 ...") starts in the spec text.
