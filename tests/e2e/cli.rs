@@ -182,3 +182,51 @@ fn list_clean_and_unknown_figures() {
         "clean keeps the locks"
     );
 }
+
+#[test]
+fn verify_compares_numbers_across_platforms() {
+    let t = PipelineTest::new("small");
+    assert!(t.cli(&["build", "-q"]).status.success());
+    // Pretend the locks were made on another machine: bitwise checks no longer apply.
+    for lock in ["net", "fit", "relu"] {
+        let path = format!("figures/ch03/{lock}.lock");
+        let platform = t
+            .read(&path)
+            .lines()
+            .find(|l| l.starts_with("platform = "))
+            .unwrap()
+            .to_string();
+        t.edit(&path, &platform, "platform = \"riscv64-linux+v\"");
+    }
+    let out = t.cli(&["verify"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("figure 3.92: locked on riscv64-linux+v, rebuilt on"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cross-platform comparison of the plotted numbers (tolerance 1e-9), not a bitwise check: all within tolerance"), "{stderr}");
+
+    // A locked number that differs beyond the tolerance is a cross-platform mismatch.
+    let lock = t.read("figures/ch03/relu.lock");
+    let samples = lock
+        .lines()
+        .filter(|l| l.starts_with("samples = "))
+        .nth(1)
+        .unwrap()
+        .to_string();
+    // The last sample of the ReLU's output is ReLU(1.0) = 1.0; lock a slightly different value.
+    assert!(samples.ends_with(", 1.0]"), "{samples}");
+    t.edit(
+        "figures/ch03/relu.lock",
+        &samples,
+        &samples.replace(", 1.0]", ", 1.000001]"),
+    );
+    let out = t.cli(&["verify"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("MISMATCH figure 3.92, stage plot [cross-platform]: `curve.y`: sample"),
+        "{stderr}"
+    );
+}

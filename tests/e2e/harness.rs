@@ -51,6 +51,25 @@ impl PipelineTest {
         PipelineTest { dir }
     }
 
+    /// Adds the repository's real figure specs (figures/chNN/*.toml) to the workspace.
+    pub fn with_real_figures(self) -> PipelineTest {
+        let repo = repo_root().join("figures");
+        for ch in std::fs::read_dir(&repo)
+            .expect("figures/")
+            .flatten()
+            .filter(|e| e.path().is_dir())
+        {
+            let dest = self.root().join("figures").join(ch.file_name());
+            std::fs::create_dir_all(&dest).expect("mkdir");
+            for f in std::fs::read_dir(ch.path()).expect("chapter dir").flatten() {
+                if f.path().extension().is_some_and(|x| x == "toml") {
+                    std::fs::copy(f.path(), dest.join(f.file_name())).expect("copy spec");
+                }
+            }
+        }
+        self
+    }
+
     /// The workspace root.
     pub fn root(&self) -> &Path {
         self.dir.path()
@@ -161,7 +180,8 @@ pub fn stages_with(report: &BuildReport, action: pipeline::exec::Action) -> Vec<
         .collect()
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for e in std::fs::read_dir(from)
         .unwrap_or_else(|e| panic!("read {}: {e}", from.display()))

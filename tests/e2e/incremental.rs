@@ -113,9 +113,7 @@ fn implementation_digest_follows_source_content_not_mtimes() {
     // The digest the build script uses: editing a plotting source file changes it, touching does not.
     let dir = tempfile::tempdir().unwrap();
     let src = crate::harness::repo_root().join("crates/plotting/src");
-    for e in std::fs::read_dir(&src).unwrap().flatten() {
-        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
-    }
+    crate::harness::copy_dir(&src, dir.path());
     let before = cache::digest_tree(dir.path()).unwrap();
     let lib = dir.path().join("lib.rs");
     let text = std::fs::read_to_string(&lib).unwrap();

@@ -120,3 +120,98 @@ fn two_builds_at_once_never_run_a_stage_twice() {
     );
     assert_eq!(t.build().executed(), Vec::<&str>::new());
 }
+
+#[test]
+fn two_processes_at_once_never_run_a_stage_twice() {
+    let t = PipelineTest::new("small").with_real_figures();
+    let spawn = |log: &str| {
+        std::process::Command::new(crate::harness::pipeline_bin())
+            .arg("-C")
+            .arg(t.root())
+            .args(["build", "-q", "--log"])
+            .arg(t.root().join(log))
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn("a.log"), spawn("b.log"));
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    let log = |name: &str| -> Vec<pipeline::exec::Event> {
+        t.read(name)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (la, lb) = (log("a.log"), log("b.log"));
+    let ran = |l: &[pipeline::exec::Event]| -> Vec<String> {
+        l.iter()
+            .filter(|e| e.action == Action::Ran)
+            .map(|e| e.stage.clone())
+            .collect()
+    };
+    let mut all: Vec<String> = ran(&la).into_iter().chain(ran(&lb)).collect();
+    all.sort();
+    let n = all.len();
+    all.dedup();
+    assert_eq!(n, all.len(), "a stage ran in both processes");
+    // Stages with equal keys (3.1 and 3.92 both use a plain ReLU model) share one entry.
+    let mut keys: Vec<&str> = la.iter().map(|e| e.key.as_str()).collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(
+        n,
+        keys.len(),
+        "between them the two builds computed every distinct key once"
+    );
+    let fresh = PipelineTest::new("small").with_real_figures();
+    fresh.build();
+    assert_eq!(
+        t.outputs(),
+        fresh.outputs(),
+        "outputs equal a single build's"
+    );
+}
+
+#[test]
+fn a_lock_left_by_a_killed_process_is_reclaimed() {
+    let t = PipelineTest::new("small");
+    let first = t.build();
+    // Hold the lock of one stage's key in another process, as a build killed mid-stage would.
+    let key = first
+        .events
+        .iter()
+        .find(|e| e.stage == "3.90/plot")
+        .unwrap()
+        .key
+        .clone();
+    std::fs::remove_file(t.entry_path(&key)).unwrap();
+    let lock = t.root().join(".cache/locks").join(format!("{key}.lock"));
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    // The shell takes the lock on fd 9, then becomes `sleep`, the only holder of that descriptor.
+    let mut holder = std::process::Command::new("sh")
+        .args(["-c", "exec 9>\"$0\"; flock 9; exec sleep 30"])
+        .arg(&lock)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let busy = std::process::Command::new("flock")
+        .args(["-n"])
+        .arg(&lock)
+        .arg("true")
+        .status()
+        .unwrap();
+    assert!(!busy.success(), "the holder has the lock");
+    holder.kill().unwrap(); // SIGKILL: the lock is never released by hand
+    holder.wait().unwrap();
+    let start = std::time::Instant::now();
+    let out = t.cli(&["build", "-q"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "the build did not wait for the dead holder"
+    );
+}

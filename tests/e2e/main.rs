@@ -1,8 +1,10 @@
 //! End-to-end tests: one test binary, one module per concern (matklad's "one integration test crate").
 
 mod cli;
+mod crash;
 mod harness;
 mod incremental;
 mod integrity;
 mod numbers;
+mod robustness;
 mod specs;

@@ -4,6 +4,8 @@
 //! `data::Table` of named columns, which `plotting` draws and the pipeline exports. Nothing here
 //! trains, plots or does file I/O.
 
+pub mod counts;
+pub mod regions;
 mod spec;
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 mod function;
 mod grid;
+pub mod mnist1d;
 mod spec;
 mod table;
 

@@ -9,6 +9,7 @@
 //! eq. 3.1 and its multi-input, multi-output form), and the spec types.
 
 mod activation;
+pub mod deep;
 mod shallow;
 mod spec;
 

@@ -124,7 +124,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let mut out = String::new();
     let code = run_into(cli, &mut out);
     let mut stdout = std::io::stdout().lock();
-    match std::io::Write::write_all(&mut stdout, out.as_bytes()).and_then(|()| std::io::Write::flush(&mut stdout)) {
+    match std::io::Write::write_all(&mut stdout, out.as_bytes())
+        .and_then(|()| std::io::Write::flush(&mut stdout))
+    {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(e).context("cannot write to standard output"),
         Ok(()) => {}
@@ -209,7 +211,8 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
                     }
                 }
             }
-            outln!(out, 
+            outln!(
+                out,
                 "{} figures: {} fresh, {} stale",
                 ws.figures.len(),
                 ws.figures.len() - stale_figures,
@@ -233,7 +236,8 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
                     outln!(out, "  why: {}", st.reasons.join("; "));
                 }
                 match &st.manifest {
-                    Some(m) => outln!(out, 
+                    Some(m) => outln!(
+                        out,
                         "  manifest (hashed as this exact JSON):\n  {}",
                         String::from_utf8_lossy(&m.canonical())
                     ),
@@ -263,11 +267,20 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
         Command::List => {
             print_diagnostics(&ws);
             for f in &ws.figures {
-                outln!(out, "{:<6} {:<40} {}", f.meta.id, f.meta.title, f.path.display());
+                outln!(
+                    out,
+                    "{:<6} {:<40} {}",
+                    f.meta.id,
+                    f.meta.title,
+                    f.path.display()
+                );
             }
             Ok(exit(specs_ok))
         }
-        Command::Export { figure, out: out_dir } => {
+        Command::Export {
+            figure,
+            out: out_dir,
+        } => {
             print_diagnostics(&ws);
             for p in engine::export(&ws, &figure, &out_dir).map_err(anyhow::Error::msg)? {
                 outln!(out, "{}", p.display());
@@ -304,7 +317,8 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
             for (key, reason) in &r.corrupt {
                 eprintln!("corrupt entry {key}: {reason} (evicted)");
             }
-            outln!(out, 
+            outln!(
+                out,
                 "cache verify: {} entries checked, {} corrupt",
                 r.checked,
                 r.corrupt.len()

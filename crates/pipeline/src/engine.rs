@@ -223,7 +223,10 @@ pub fn build_with_store(
             Ok(built) => {
                 report.book_built = built;
                 if built {
-                    progress.message(&format!("built the book into {}", rel(ws, &ws.book_dir().join("build"))));
+                    progress.message(&format!(
+                        "built the book into {}",
+                        rel(ws, &ws.book_dir().join("build"))
+                    ));
                 }
             }
             Err(e) => report.errors.push(format!("book: {e}")),
@@ -243,11 +246,17 @@ fn write_figure_outputs(
     let fig = &ws.figures[fi];
     let art = PlotArtifact::decode(&done.payload)?;
     crate::output::write_if_changed(&ws.figure_svg_path(fig), art.svg.as_bytes())?;
+    let numbers = art
+        .series()?
+        .iter()
+        .map(|(k, v)| (k.clone(), crate::lockfile::NumberCheck::of(v)))
+        .collect();
     let lock = FigureLock {
         figure: fig.meta.id.clone(),
         platform: platform.to_string(),
         key: done.key.to_hex(),
         outputs: art.output_hashes(),
+        numbers,
     };
     lock.write_if_changed(&ws.lock_path(fig))?;
     Ok(())
@@ -390,6 +399,9 @@ pub fn explain_change(old: &crate::plan::Manifest, new: &crate::plan::Manifest) 
     out
 }
 
+/// Relative tolerance of cross-platform number comparisons when a figure sets none.
+pub const DEFAULT_TOLERANCE: f64 = 1e-9;
+
 /// Output of `verify`: one line per problem, empty when everything matches.
 #[derive(Debug, Default)]
 pub struct VerifyReport {
@@ -452,23 +464,52 @@ pub fn verify(
             continue;
         };
         let art = PlotArtifact::decode(&done.payload)?;
-        let cross = lock.platform != platform;
-        if cross {
+        if lock.platform != platform {
+            // Bitwise equality is promised per platform only: compare the numbers instead.
+            let tolerance = fig.meta.tolerance.unwrap_or(DEFAULT_TOLERANCE);
+            let series = art.series()?;
+            let mut differences = Vec::new();
+            for (name, locked) in &lock.numbers {
+                match series.get(name) {
+                    Some(v) => differences.extend(
+                        locked
+                            .compare(&crate::lockfile::NumberCheck::of(v), tolerance)
+                            .map(|d| format!("`{name}`: {d}")),
+                    ),
+                    None => {
+                        differences.push(format!("`{name}` is in the lock but was not plotted"))
+                    }
+                }
+            }
+            for name in series.keys().filter(|n| !lock.numbers.contains_key(*n)) {
+                differences.push(format!("`{name}` was plotted but is not in the lock"));
+            }
+            if lock.numbers.is_empty() {
+                differences.push("the lock has no numbers to compare".into());
+            }
             report.notes.push(format!(
-                "figure {}: lock made on {}, this machine is {}: a bitwise comparison across platforms is not a pass or fail of reproducibility",
-                f.id, lock.platform, platform
+                "figure {}: locked on {}, rebuilt on {}: cross-platform comparison of the plotted numbers (tolerance {tolerance:e}), not a bitwise check: {}",
+                f.id,
+                lock.platform,
+                platform,
+                if differences.is_empty() { "all within tolerance".to_string() } else { format!("{} differ", differences.len()) }
             ));
+            for d in differences {
+                report
+                    .problems
+                    .push(format!("figure {}, stage plot [cross-platform]: {d}", f.id));
+            }
+            continue;
         }
         let now = art.output_hashes();
         for (name, hash) in &lock.outputs {
             match now.get(name) {
                 Some(h) if h == hash => {}
                 Some(h) => report.problems.push(format!(
-                    "figure {}, stage plot: output `{name}` differs from the lock ({} locked, {} rebuilt){}",
+                    "figure {}, stage plot: output `{name}` differs from the lock ({} locked, {} rebuilt)",
                     f.id,
                     &hash[..12.min(hash.len())],
-                    &h[..12],
-                    if cross { " [cross-platform]" } else { "" }
+                    &h[..12]
                 )),
                 None => report.problems.push(format!("figure {}, stage plot: output `{name}` is in the lock but was not produced", f.id)),
             }

@@ -32,6 +32,10 @@ pub struct FigureMeta {
     /// Book chapter; derived from the id when it starts with a number.
     #[serde(default)]
     pub chapter: Option<u32>,
+    /// Relative tolerance when `verify` compares this figure's numbers with a lock made on
+    /// another platform (default 1e-9; trained figures may need more).
+    #[serde(default)]
+    pub tolerance: Option<f64>,
 }
 
 /// The four kinds of computing sections a figure can declare.
@@ -261,6 +265,20 @@ impl<'a> Parser<'a> {
                 None
             }
         };
+        if let Some(t) = meta
+            .as_ref()
+            .and_then(|m| m.tolerance)
+            .filter(|t| !(t.is_finite() && *t >= 0.0))
+        {
+            let span = doc
+                .get("figure")
+                .and_then(|f| find_field(f, "tolerance"))
+                .unwrap_or(0..0);
+            self.error(
+                span,
+                format!("in [figure]: `tolerance` must be a finite number >= 0, found {t}"),
+            );
+        }
         let chapter = meta.as_ref().and_then(|m| {
             let from_id = m.id.split('.').next().and_then(|c| c.parse::<u32>().ok());
             let c = m.chapter.or(from_id);

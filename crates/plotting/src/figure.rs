@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::spec::{
-    AxisSpec, Dash, HeatmapSpec, LayoutSpec, Order, PanelSpec, Positions, Scale, SeriesSpec, Value,
+    AxisSpec, Dash, LayoutSpec, Levels, Order, PanelSpec, Positions, Scale, SeriesSpec, Value,
+    Width,
 };
 use crate::{Error, Result, Style};
 
@@ -90,19 +91,109 @@ fn check_specs_of(layout: &LayoutSpec, panels: &[&PanelSpec], style: &Style) -> 
             )));
         }
     }
+    if let Ok(grid) = place(layout, panels) {
+        problems.extend(check_shared(layout, panels, &grid));
+    }
     for (i, panel) in panels.iter().enumerate() {
-        for (axis, which) in [(&panel.x, "x"), (&panel.y, "y")] {
-            if let Err(e) = check_axis(axis, &format!("{}, {which} axis", panel_name(i, panel))) {
+        let axes = [
+            (Some(&panel.x), "x"),
+            (Some(&panel.y), "y"),
+            (panel.z.as_ref(), "z"),
+        ];
+        for (axis, which) in axes {
+            let Some(axis) = axis else { continue };
+            let name = format!("{}, {which} axis", panel_name(i, panel));
+            if let Err(e) = check_axis(axis, &name) {
                 problems.push(e);
+            } else if panel.is_3d() && axis.scale == Scale::Log {
+                problems.push(Error::Axis {
+                    axis: name,
+                    message: "a 3D panel has linear axes only".to_string(),
+                });
+            }
+        }
+        if let Some(p) = &panel.projection {
+            let elevation_ok = p.elevation.is_none_or(|e| e.is_finite() && e.abs() < 90.0);
+            if !(p.azimuth.is_none_or(f64::is_finite) && elevation_ok) {
+                problems.push(Error::Layout(format!(
+                    "{}: projection needs a finite azimuth and an elevation in (-90, 90), got {p:?}",
+                    panel_name(i, panel)
+                )));
             }
         }
         for (j, series) in panel.series.iter().enumerate() {
-            if let Err(e) = check_series(series, style, &series_name(i, panel, j)) {
+            let name = series_name(i, panel, j);
+            if let Err(e) = check_dimension(series, panel.is_3d(), &name) {
+                problems.push(e);
+            } else if let Err(e) = check_series(series, style, &name) {
                 problems.push(e);
             }
         }
     }
     problems
+}
+
+/// With `share-y`, the panels of each row must have one y range and scale; with `share-x`, the
+/// panels of each column one x range and scale.
+fn check_shared(layout: &LayoutSpec, panels: &[&PanelSpec], grid: &Grid) -> Vec<Error> {
+    let mut problems = Vec::new();
+    for (share, which) in [(layout.share_y, "y"), (layout.share_x, "x")] {
+        if !share {
+            continue;
+        }
+        // Row (for y) or column (for x) -> the first panel seen in it.
+        let mut first: BTreeMap<usize, usize> = BTreeMap::new();
+        for (i, panel) in panels.iter().enumerate().filter(|(_, p)| !p.is_3d()) {
+            let (r, c) = grid.cells[i];
+            let line = if which == "y" { r } else { c };
+            let axis = |p: &PanelSpec| {
+                let a = if which == "y" { &p.y } else { &p.x };
+                (a.range, a.scale)
+            };
+            match first.get(&line) {
+                None => {
+                    first.insert(line, i);
+                }
+                Some(&k) if axis(panels[k]) != axis(panel) => {
+                    let (range, scale) = axis(panel);
+                    let (first_range, first_scale) = axis(panels[k]);
+                    problems.push(Error::Layout(format!(
+                        "share-{which}: {} has {which} range {range:?} ({scale:?}) but {} in the \
+                         same {} has {first_range:?} ({first_scale:?})",
+                        panel_name(i, panel),
+                        panel_name(k, panels[k]),
+                        if which == "y" { "row" } else { "column" },
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    problems
+}
+
+/// 3D panels take surfaces and scatters with `z`; 2D panels take everything else.
+fn check_dimension(series: &SeriesSpec, is_3d: bool, name: &str) -> Result<()> {
+    let message = match (series, is_3d) {
+        (SeriesSpec::Surface(_), false) => {
+            "a surface needs a 3D panel: give the panel a `z` axis".to_string()
+        }
+        (SeriesSpec::Scatter(s), false) if s.z.is_some() => {
+            "`z` is only for scatters in a 3D panel (one with a `z` axis)".to_string()
+        }
+        (SeriesSpec::Scatter(s), true) if s.z.is_none() => {
+            "a scatter in a 3D panel needs `z`, the heights of its points".to_string()
+        }
+        (SeriesSpec::Surface(_) | SeriesSpec::Scatter(_), true) | (_, false) => return Ok(()),
+        (other, true) => format!(
+            "a 3D panel draws only `surface` and `scatter` series, not `{}`",
+            other.kind()
+        ),
+    };
+    Err(Error::Series {
+        series: name.to_string(),
+        message,
+    })
 }
 
 /// `panel 2 "Test error"` (1-based).
@@ -200,6 +291,11 @@ fn check_series(series: &SeriesSpec, style: &Style, name: &str) -> Result<()> {
             if let Some(edge) = s.edge.as_deref().filter(|e| *e != "none") {
                 style.color(edge).map_err(with_name)?;
             }
+            if let Some(w) = s.edge_width
+                && !(w.is_finite() && w >= 0.0)
+            {
+                return bad(format!("edge-width must be zero or more pt, got {w}"));
+            }
             check_opacity(s.opacity)
         }
         SeriesSpec::Band(s) => check_opacity(s.opacity),
@@ -234,18 +330,113 @@ fn check_series(series: &SeriesSpec, style: &Style, name: &str) -> Result<()> {
             }
             Ok(())
         }
-        SeriesSpec::Heatmap(s) => check_heatmap(s).or_else(bad),
+        SeriesSpec::Heatmap(s) => {
+            check_grid(s.nx, s.ny, s.extent, 1).or_else(bad)?;
+            check_range(s.range).or_else(bad)?;
+            if let Some(cb) = &s.colorbar {
+                if let Some(ticks) = &cb.ticks
+                    && (ticks.iter().any(|t| !t.is_finite())
+                        || ticks.windows(2).any(|p| p[0] >= p[1]))
+                {
+                    return bad("colorbar ticks must be finite and increase".to_string());
+                }
+                if cb.decimals > 12 {
+                    return bad(format!("at most 12 decimals, got {}", cb.decimals));
+                }
+            }
+            Ok(())
+        }
+        SeriesSpec::Contour(s) => {
+            check_grid(s.nx, s.ny, s.extent, 2).or_else(bad)?;
+            check_range(s.range).or_else(bad)?;
+            check_levels(&s.levels).or_else(bad)?;
+            check_width(s.width).or_else(bad)?;
+            check_dash(&s.dash)?;
+            s.opacity.map_or(Ok(()), check_opacity)
+        }
+        SeriesSpec::Path(s) => {
+            if let Some(c) = &s.start_color {
+                style.color(c).map_err(with_name)?;
+            }
+            check_dash(&s.dash)
+        }
+        SeriesSpec::Arrow(s) => {
+            for v in s.from.iter().chain(&s.to) {
+                if let Value::Num(v) = v
+                    && !v.is_finite()
+                {
+                    return bad(format!("arrow ends must be finite, got {v}"));
+                }
+            }
+            if let Some(head) = s.head
+                && !head.iter().all(|v| v.is_finite() && *v > 0.0)
+            {
+                return bad(format!(
+                    "head must be [length, width] in pt, both positive, got {head:?}"
+                ));
+            }
+            check_dash(&s.dash)
+        }
+        SeriesSpec::Bars(s) => {
+            if !(s.width.is_finite() && s.width > 0.0) {
+                return bad(format!("bar width must be positive, got {}", s.width));
+            }
+            if !s.bottom.is_finite() {
+                return bad(format!("bottom must be finite, got {}", s.bottom));
+            }
+            check_opacity(s.opacity)
+        }
+        SeriesSpec::Histogram(s) => {
+            check_levels(&s.bins).or_else(bad)?;
+            if let Levels::Values(edges) = &s.bins
+                && edges.len() < 2
+            {
+                return bad("bins needs at least two edges".to_string());
+            }
+            check_range(s.range).or_else(bad)?;
+            check_opacity(s.opacity)
+        }
+        SeriesSpec::Regions(s) => {
+            check_grid(s.nx, s.ny, s.extent, 1).or_else(bad)?;
+            for c in s.colors.iter().flatten() {
+                style.color(c).map_err(with_name)?;
+            }
+            if s.colors.as_ref().is_some_and(Vec::is_empty) {
+                return bad("colors needs at least one colour".to_string());
+            }
+            check_width(Some(s.boundary_width)).or_else(bad)?;
+            if !(s.simplify.is_finite() && s.simplify >= 0.0) {
+                return bad(format!(
+                    "simplify must be zero or more cells, got {}",
+                    s.simplify
+                ));
+            }
+            Ok(())
+        }
+        SeriesSpec::Surface(s) => {
+            check_grid(s.nx, s.ny, s.extent, 2).or_else(bad)?;
+            check_range(s.range).or_else(bad)?;
+            if let Some(shade) = s.shade
+                && !(0.0..=1.0).contains(&shade)
+            {
+                return bad(format!("shade must be in [0, 1], got {shade}"));
+            }
+            Ok(())
+        }
     }
 }
 
-fn check_heatmap(s: &HeatmapSpec) -> std::result::Result<(), String> {
-    if s.nx == 0 || s.ny == 0 {
-        return Err(format!(
-            "nx and ny must be positive, got {} x {}",
-            s.nx, s.ny
-        ));
+/// A grid of `nx` x `ny` (each at least `min`) over an optional extent.
+fn check_grid(
+    nx: usize,
+    ny: usize,
+    extent: Option<[f64; 4]>,
+    min: usize,
+) -> std::result::Result<(), String> {
+    if nx < min || ny < min {
+        return Err(format!("nx and ny must be at least {min}, got {nx} x {ny}"));
     }
-    if let Some([x0, x1, y0, y1]) = s.extent
+    if let Some([x0, x1, y0, y1]) = extent
         && !(x0.is_finite()
             && x1.is_finite()
             && y0.is_finite()
@@ -254,11 +445,15 @@ fn check_heatmap(s: &HeatmapSpec) -> std::result::Result<(), String> {
             && y0 < y1)
     {
         return Err(format!(
-            "extent must be [x_lo, x_hi, y_lo, y_hi] with lo < hi, got {:?}",
-            s.extent
+            "extent must be [x_lo, x_hi, y_lo, y_hi] with lo < hi, got {extent:?}"
         ));
     }
-    if let Some([lo, hi]) = s.range
+    Ok(())
+}
+
+/// An optional `[lo, hi]` with lo < hi.
+fn check_range(range: Option<[f64; 2]>) -> std::result::Result<(), String> {
+    if let Some([lo, hi]) = range
         && !(lo.is_finite() && hi.is_finite() && lo < hi)
     {
         return Err(format!(
@@ -266,6 +461,34 @@ fn check_heatmap(s: &HeatmapSpec) -> std::result::Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Explicit levels or edges must be finite and increase.
+fn check_levels(levels: &Levels) -> std::result::Result<(), String> {
+    match levels {
+        Levels::Count(0) => Err("a count must be positive".to_string()),
+        Levels::Values(v) if v.is_empty() => Err("the list of values is empty".to_string()),
+        Levels::Values(v) => check_increasing(v),
+        _ => Ok(()),
+    }
+}
+
+fn check_increasing(v: &[f64]) -> std::result::Result<(), String> {
+    if v.iter().any(|x| !x.is_finite()) || v.windows(2).any(|p| p[0] >= p[1]) {
+        Err(format!("values must be finite and increase, got {v:?}"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Explicit widths are checked when parsed; this is for widths built in code.
+fn check_width(width: Option<Width>) -> std::result::Result<(), String> {
+    match width {
+        Some(Width::Pt(v)) if !(v.is_finite() && v > 0.0) => {
+            Err(format!("a width must be positive, got {v}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Looks a reference up in a panel's data.
@@ -335,7 +558,11 @@ pub(crate) fn scalar(
 fn check_data(series: &SeriesSpec, data: &BTreeMap<String, Vec<f64>>, name: &str) -> Result<()> {
     match series {
         SeriesSpec::Line(s) => columns(data, &[&s.x, &s.y], name).map(drop),
-        SeriesSpec::Scatter(s) => columns(data, &[&s.x, &s.y], name).map(drop),
+        SeriesSpec::Scatter(s) => {
+            let mut refs = vec![s.x.as_str(), s.y.as_str()];
+            refs.extend(s.z.as_deref());
+            columns(data, &refs, name).map(drop)
+        }
         SeriesSpec::Band(s) => columns(data, &[&s.x, &s.lo, &s.hi], name).map(drop),
         SeriesSpec::Segments(s) => {
             let x2 = s.x2.as_deref().unwrap_or(&s.x);
@@ -353,24 +580,69 @@ fn check_data(series: &SeriesSpec, data: &BTreeMap<String, Vec<f64>>, name: &str
             Some(r) => scalar(data, &Value::Ref(r.clone()), name).map(drop),
             None => Ok(()),
         },
-        SeriesSpec::Heatmap(s) => {
-            let z = columns(data, &[&s.z], name)?[0];
-            if z.len() != s.nx * s.ny {
-                return Err(Error::Series {
+        SeriesSpec::Heatmap(s) => grid_values(data, &s.z, s.nx, s.ny, name).map(drop),
+        SeriesSpec::Contour(s) => {
+            grid_values(data, &s.z, s.nx, s.ny, name)?;
+            if let Levels::Ref(r) = &s.levels {
+                let levels = columns(data, &[r], name)?[0];
+                check_increasing(levels).map_err(|m| Error::Series {
                     series: name.to_string(),
-                    message: format!(
-                        "`{}` has {} values but nx * ny = {} * {} = {}",
-                        s.z,
-                        z.len(),
-                        s.nx,
-                        s.ny,
-                        s.nx * s.ny
-                    ),
-                });
+                    message: format!("`{r}`: {m}"),
+                })?;
             }
             Ok(())
         }
+        SeriesSpec::Path(s) => columns(data, &[&s.x, &s.y], name).map(drop),
+        SeriesSpec::Arrow(s) => {
+            for v in s.from.iter().chain(&s.to) {
+                scalar(data, v, name)?;
+            }
+            Ok(())
+        }
+        SeriesSpec::Bars(s) => columns(data, &[&s.x, &s.height], name).map(drop),
+        SeriesSpec::Histogram(s) => {
+            columns(data, &[&s.values], name)?;
+            if let Levels::Ref(r) = &s.bins {
+                let edges = columns(data, &[r], name)?[0];
+                let ok = check_increasing(edges).and_then(|()| {
+                    if edges.len() >= 2 {
+                        Ok(())
+                    } else {
+                        Err("bins needs at least two edges".to_string())
+                    }
+                });
+                ok.map_err(|m| Error::Series {
+                    series: name.to_string(),
+                    message: format!("`{r}`: {m}"),
+                })?;
+            }
+            Ok(())
+        }
+        SeriesSpec::Regions(s) => grid_values(data, &s.ids, s.nx, s.ny, name).map(drop),
+        SeriesSpec::Surface(s) => grid_values(data, &s.z, s.nx, s.ny, name).map(drop),
     }
+}
+
+/// Looks up a grid's values and checks that there are `nx * ny` of them.
+pub(crate) fn grid_values<'d>(
+    data: &'d BTreeMap<String, Vec<f64>>,
+    reference: &str,
+    nx: usize,
+    ny: usize,
+    series: &str,
+) -> Result<&'d [f64]> {
+    let z = columns(data, &[reference], series)?[0];
+    if z.len() != nx * ny {
+        return Err(Error::Series {
+            series: series.to_string(),
+            message: format!(
+                "`{reference}` has {} values but nx * ny = {nx} * {ny} = {}",
+                z.len(),
+                nx * ny
+            ),
+        });
+    }
+    Ok(z)
 }
 
 /// Where each panel sits and which letter it carries.

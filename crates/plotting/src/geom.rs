@@ -180,6 +180,58 @@ pub fn dash_polyline(points: &[Pt], pattern: &[f64]) -> Vec<Vec<Pt>> {
     dashes
 }
 
+/// Douglas-Peucker: drops the points of a polyline that lie within `tolerance` of the chord of
+/// their stretch (exactly collinear points always go). A closed polyline (first point = last)
+/// is split at its point farthest from the start, so that both halves keep a corner.
+pub fn simplify(points: &[Pt], tolerance: f64) -> Vec<Pt> {
+    let tolerance = tolerance.max(1e-9);
+    if points.len() < 3 {
+        return points.to_vec();
+    }
+    if points[0] == points[points.len() - 1] {
+        let first = points[0];
+        let far = (1..points.len() - 1)
+            .max_by(|&a, &b| dist2(points[a], first).total_cmp(&dist2(points[b], first)))
+            .unwrap_or(1);
+        let mut out = douglas_peucker(&points[..=far], tolerance);
+        out.pop();
+        out.extend(douglas_peucker(&points[far..], tolerance));
+        return out;
+    }
+    douglas_peucker(points, tolerance)
+}
+
+fn dist2(a: Pt, b: Pt) -> f64 {
+    (a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)
+}
+
+/// Distance from `p` to the line through a and b (to a when they coincide).
+fn line_distance(p: Pt, a: Pt, b: Pt) -> f64 {
+    let len2 = dist2(a, b);
+    if len2 == 0.0 {
+        return dist2(p, a).sqrt();
+    }
+    ((b.0 - a.0) * (a.1 - p.1) - (a.0 - p.0) * (b.1 - a.1)).abs() / len2.sqrt()
+}
+
+fn douglas_peucker(points: &[Pt], tolerance: f64) -> Vec<Pt> {
+    let (a, b) = (points[0], points[points.len() - 1]);
+    let mut worst = (0, 0.0);
+    for (k, p) in points.iter().enumerate().take(points.len() - 1).skip(1) {
+        let d = line_distance(*p, a, b);
+        if d > worst.1 {
+            worst = (k, d);
+        }
+    }
+    if worst.1 <= tolerance {
+        return vec![a, b];
+    }
+    let mut out = douglas_peucker(&points[..=worst.0], tolerance);
+    out.pop();
+    out.extend(douglas_peucker(&points[worst.0..], tolerance));
+    out
+}
+
 /// Rounds to plotters' integer pixels and drops repeated points.
 pub fn to_pixels(points: &[Pt]) -> Vec<(i32, i32)> {
     let mut out: Vec<(i32, i32)> = Vec::with_capacity(points.len());
@@ -232,6 +284,21 @@ mod tests {
         let poly = clip_polygon(&[(-5.0, 2.0), (5.0, 2.0), (5.0, 4.0), (-5.0, 4.0)], &R);
         assert!(poly.iter().all(|p| p.0 >= 0.0));
         assert!(poly.contains(&(0.0, 2.0)) && poly.contains(&(0.0, 4.0)));
+    }
+
+    #[test]
+    fn simplify_keeps_corners_and_drops_wobbles() {
+        let line = [(0.0, 0.0), (1.0, 0.1), (2.0, -0.1), (3.0, 0.0), (3.0, 3.0)];
+        assert_eq!(simplify(&line, 0.2), [(0.0, 0.0), (3.0, 0.0), (3.0, 3.0)]);
+        let square = [
+            (0.0, 0.0),
+            (1.0, 0.0),
+            (2.0, 0.0),
+            (2.0, 2.0),
+            (0.0, 2.0),
+            (0.0, 0.0),
+        ];
+        assert_eq!(simplify(&square, 0.1).len(), 5, "four corners, closed");
     }
 
     #[test]

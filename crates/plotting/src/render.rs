@@ -3,8 +3,14 @@
 //! The layout is computed here in pt from estimated text widths (no font files are read), then
 //! every element is drawn on plotters' root drawing area in integer pixels at `style.scale` px
 //! per pt. Clipping and dashes are done in [`crate::geom`]; a final text pass in [`crate::svg`]
-//! adds what plotters cannot write (pt sizes, round joins, italic math).
+//! adds what plotters cannot write (pt sizes, round joins, italic math, angled text, sealed
+//! surface facets). The map and distribution kinds and the colour bar live in `overlay`, 3D
+//! panels in `surface`.
 
+mod overlay;
+mod surface;
+
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use plotters::backend::SVGBackend;
@@ -24,6 +30,7 @@ use crate::spec::{
     Width,
 };
 use crate::style::sample_colormap;
+use crate::svg::Fixups;
 use crate::ticks::{Ticks, format_decimal, ticks};
 use crate::{Error, Figure, Panel, Result, Rgb, Style};
 
@@ -56,19 +63,37 @@ pub fn render_svg(fig: &Figure, style: &Style) -> Result<String> {
     let height_px = (layout.height * style.scale).ceil() as u32;
 
     let mut buf = String::new();
+    let fixups;
     {
         let root = SVGBackend::with_string(&mut buf, (width_px, height_px)).into_drawing_area();
-        let canvas = Canvas { area: root, style };
+        let canvas = Canvas {
+            area: root,
+            style,
+            texts: Cell::new(0),
+            polygons: Cell::new(0),
+            fixups: RefCell::new(Fixups::default()),
+        };
         canvas
             .area
             .fill(&RGBAColor(255, 255, 255, 1.0))
             .map_err(draw_error)?;
         for (i, panel) in fig.panels.iter().enumerate() {
-            draw_panel(&canvas, i, panel, &layout.panels[i], style)?;
+            if panel.spec.is_3d() {
+                surface::draw_panel(&canvas, i, panel, &layout.panels[i], style)?;
+            } else {
+                draw_panel(&canvas, i, panel, &layout.panels[i], style)?;
+            }
         }
         canvas.area.present().map_err(draw_error)?;
+        fixups = canvas.fixups.into_inner();
     }
-    Ok(crate::svg::finish(&buf, style, layout.width, layout.height))
+    Ok(crate::svg::finish(
+        &buf,
+        style,
+        layout.width,
+        layout.height,
+        &fixups,
+    ))
 }
 
 fn draw_error(e: impl std::fmt::Display) -> Error {
@@ -108,6 +133,11 @@ struct PanelPlace {
     y_ticks: Ticks,
     /// The panel letter.
     letter: Option<char>,
+    /// Whether the x / y tick labels are drawn (not under `share-x` / `share-y`).
+    x_tick_labels: bool,
+    y_tick_labels: bool,
+    /// The colour bar of the panel's heatmap, if it asks for one.
+    colorbar: Option<overlay::Colorbar>,
 }
 
 /// Placement of all panels and the figure size, in pt.
@@ -125,20 +155,53 @@ impl Layout {
         let (mut left, mut right) = (vec![0.0f64; grid.cols], vec![0.0f64; grid.cols]);
         let (mut top, mut bottom) = (vec![0.0f64; grid.rows], vec![0.0f64; grid.rows]);
         let mut y_tick_width = vec![0.0f64; grid.cols];
+        // Room for colour bars right of the frames, which take the frame's whole height.
+        let mut bar = vec![0.0f64; grid.cols];
         let mut all_ticks = Vec::new();
+        // Under share-y only the leftmost panel of a row labels its y ticks; under share-x only
+        // the lowest panel of a column labels its x ticks.
+        let mut leftmost: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut lowest: BTreeMap<usize, usize> = BTreeMap::new();
+        let flat = fig
+            .panels
+            .iter()
+            .zip(&grid.cells)
+            .filter(|(p, _)| !p.spec.is_3d());
+        for (_, &(r, c)) in flat {
+            leftmost
+                .entry(r)
+                .and_modify(|m| *m = (*m).min(c))
+                .or_insert(c);
+            lowest
+                .entry(c)
+                .and_modify(|m| *m = (*m).max(r))
+                .or_insert(r);
+        }
+        let mut flags = Vec::new();
         for (i, panel) in fig.panels.iter().enumerate() {
             let spec = &panel.spec;
             let (r, c) = grid.cells[i];
+            let is_3d = spec.is_3d();
+            let y_labels = !is_3d && (!fig.layout.share_y || leftmost.get(&r) == Some(&c));
+            let x_labels = !is_3d && (!fig.layout.share_x || lowest.get(&c) == Some(&r));
+            let colorbar = if is_3d {
+                None
+            } else {
+                overlay::Colorbar::of(panel)
+            };
             let xt = ticks(&spec.x, tk.minor_count);
             let yt = ticks(&spec.y, tk.minor_count);
-            let yw = yt
-                .major
-                .iter()
-                .map(|(_, l)| text_width(l, fs.tick))
-                .fold(0.0, f64::max);
+            let yw = if y_labels {
+                yt.major
+                    .iter()
+                    .map(|(_, l)| text_width(l, fs.tick))
+                    .fold(0.0, f64::max)
+            } else {
+                0.0
+            };
             y_tick_width[c] = y_tick_width[c].max(yw);
-            let mut need_left = tk.label_gap + yw;
-            if spec.y.label.is_some() {
+            let mut need_left = if is_3d { 0.0 } else { tk.label_gap + yw };
+            if spec.y.label.is_some() && !is_3d {
                 need_left += lay.y_label_gap + DESCENT * fs.label + CAP * fs.label;
             }
             if let Some(letter) = grid.letters[i] {
@@ -146,12 +209,18 @@ impl Layout {
                     need_left.max(lay.letter_gap + text_width(&format!("{letter})"), fs.letter));
             }
             left[c] = left[c].max(need_left);
-            let overhang = xt
-                .major
-                .iter()
-                .filter(|(v, _)| *v >= spec.x.range[1] - (spec.x.range[1] - spec.x.range[0]) * 0.05)
-                .map(|(_, l)| text_width(l, fs.tick) / 2.0)
-                .fold(0.0, f64::max);
+            let overhang = if x_labels {
+                xt.major
+                    .iter()
+                    .filter(|(v, _)| {
+                        *v >= spec.x.range[1] - (spec.x.range[1] - spec.x.range[0]) * 0.05
+                    })
+                    .map(|(_, l)| text_width(l, fs.tick) / 2.0)
+                    .fold(0.0, f64::max)
+            } else {
+                0.0
+            };
+            bar[c] = bar[c].max(colorbar.as_ref().map_or(0.0, |cb| cb.room(style)));
             right[c] = right[c].max(overhang);
             let mut need_top = 0.5 * CAP * fs.tick;
             if spec.title.is_some() {
@@ -161,44 +230,56 @@ impl Layout {
                 need_top = need_top.max(lay.letter_baseline + CAP * fs.letter);
             }
             top[r] = top[r].max(need_top);
-            let mut need_bottom = tk.x_label_top + (CAP + DESCENT) * fs.tick;
-            if spec.x.label.is_some() {
+            let mut need_bottom = if x_labels {
+                tk.x_label_top + (CAP + DESCENT) * fs.tick
+            } else {
+                tk.major_length
+            };
+            if spec.x.label.is_some() && !is_3d {
                 need_bottom = need_bottom.max(lay.x_label_baseline + DESCENT * fs.label);
             }
             bottom[r] = bottom[r].max(need_bottom);
             all_ticks.push((xt, yt));
+            flags.push((x_labels, y_labels, colorbar));
         }
         let mut xs = vec![lay.margin_left + left[0]];
         for c in 1..grid.cols {
-            xs.push(xs[c - 1] + w + right[c - 1].max(left[c]) + lay.gutter);
+            xs.push(xs[c - 1] + w + bar[c - 1] + right[c - 1].max(left[c]) + lay.gutter);
         }
         let mut ys = vec![lay.margin_top + top[0]];
         for r in 1..grid.rows {
             ys.push(ys[r - 1] + h + bottom[r - 1] + top[r] + lay.row_gap);
         }
-        let width = xs[grid.cols - 1] + w + right[grid.cols - 1] + lay.margin_right;
+        let last = grid.cols - 1;
+        let width = xs[last] + w + bar[last] + right[last] + lay.margin_right;
         let height = ys[grid.rows - 1] + h + bottom[grid.rows - 1] + lay.margin_bottom;
         let panels = all_ticks
             .into_iter()
+            .zip(flags)
             .enumerate()
-            .map(|(i, (x_ticks, y_ticks))| {
-                let (r, c) = grid.cells[i];
-                PanelPlace {
-                    frame: Rect {
-                        x0: xs[c],
-                        y0: ys[r],
-                        x1: xs[c] + w,
-                        y1: ys[r] + h,
-                    },
-                    y_label_offset: tk.label_gap
-                        + y_tick_width[c]
-                        + lay.y_label_gap
-                        + DESCENT * fs.label,
-                    x_ticks,
-                    y_ticks,
-                    letter: grid.letters[i],
-                }
-            })
+            .map(
+                |(i, ((x_ticks, y_ticks), (x_tick_labels, y_tick_labels, colorbar)))| {
+                    let (r, c) = grid.cells[i];
+                    PanelPlace {
+                        frame: Rect {
+                            x0: xs[c],
+                            y0: ys[r],
+                            x1: xs[c] + w,
+                            y1: ys[r] + h,
+                        },
+                        y_label_offset: tk.label_gap
+                            + y_tick_width[c]
+                            + lay.y_label_gap
+                            + DESCENT * fs.label,
+                        x_ticks,
+                        y_ticks,
+                        letter: grid.letters[i],
+                        x_tick_labels,
+                        y_tick_labels,
+                        colorbar,
+                    }
+                },
+            )
             .collect();
         Layout {
             panels,
@@ -212,6 +293,11 @@ impl Layout {
 struct Canvas<'a, 'b> {
     area: DrawingArea<SVGBackend<'b>, Shift>,
     style: &'a Style,
+    /// `<text>` and `<polygon>` elements drawn so far (to name them in `fixups`).
+    texts: Cell<usize>,
+    polygons: Cell<usize>,
+    /// What the final text pass must add to single elements.
+    fixups: RefCell<Fixups>,
 }
 
 /// A colour with opacity, as plotters wants it.
@@ -266,6 +352,18 @@ impl Canvas<'_, '_> {
     }
 
     fn polygon(&self, points: &[Pt], clip: &Rect, color: RGBAColor) -> Result<()> {
+        self.fill_polygon(points, clip, color, false)
+    }
+
+    /// A filled polygon clipped to `clip`; `sealed` ones get a hairline stroke of their own
+    /// colour, so that neighbouring facets show no seam.
+    fn fill_polygon(
+        &self,
+        points: &[Pt],
+        clip: &Rect,
+        color: RGBAColor,
+        sealed: bool,
+    ) -> Result<()> {
         let pixels = to_pixels(&clip_polygon(points, clip));
         if pixels.len() < 3 {
             return Ok(());
@@ -275,6 +373,10 @@ impl Canvas<'_, '_> {
             filled: true,
             stroke_width: 0,
         };
+        let index = self.polygons.replace(self.polygons.get() + 1);
+        if sealed {
+            self.fixups.borrow_mut().sealed_polygons.insert(index);
+        }
         self.area
             .draw(&Polygon::new(pixels, style))
             .map_err(draw_error)
@@ -331,6 +433,24 @@ impl Canvas<'_, '_> {
         Ok(())
     }
 
+    /// Text turned by `angle` degrees (clockwise on screen) about the point `at` on its
+    /// baseline, anchored there by `h`.
+    fn text_angled(
+        &self,
+        text: &str,
+        at: Pt,
+        size: f64,
+        color: Rgb,
+        h: HPos,
+        angle: f64,
+    ) -> Result<()> {
+        if angle != 0.0 {
+            let index = self.texts.get();
+            self.fixups.borrow_mut().text_angles.insert(index, angle);
+        }
+        self.text(text, at, size, color, h, false)
+    }
+
     /// Text with its baseline through `at` (pixels); rotated texts read upwards and their
     /// baseline is the vertical line x = `at.0`.
     fn text(
@@ -342,6 +462,7 @@ impl Canvas<'_, '_> {
         h: HPos,
         rotated: bool,
     ) -> Result<()> {
+        self.texts.set(self.texts.get() + 1);
         let size_px = self.px(size);
         let pos = if rotated {
             (at.0 - TOP_DY * size_px, at.1)
@@ -421,13 +542,15 @@ impl AxisMap {
 /// Drawing order of series kinds (lower first).
 fn layer(series: &SeriesSpec) -> u8 {
     match series {
-        SeriesSpec::Heatmap(_) => 0,
-        SeriesSpec::Shade(_) => 1,
-        SeriesSpec::Band(_) => 2,
-        SeriesSpec::Vline(_) | SeriesSpec::Hline(_) => 3,
-        SeriesSpec::Line(_) | SeriesSpec::Segments(_) => 4,
-        SeriesSpec::Scatter(_) => 5,
-        SeriesSpec::Text(_) => 6,
+        SeriesSpec::Heatmap(_) | SeriesSpec::Regions(_) | SeriesSpec::Surface(_) => 0,
+        SeriesSpec::Contour(_) => 1,
+        SeriesSpec::Shade(_) | SeriesSpec::Bars(_) | SeriesSpec::Histogram(_) => 2,
+        SeriesSpec::Band(_) => 3,
+        SeriesSpec::Vline(_) | SeriesSpec::Hline(_) => 4,
+        SeriesSpec::Line(_) | SeriesSpec::Segments(_) | SeriesSpec::Path(_) => 5,
+        SeriesSpec::Scatter(_) => 6,
+        SeriesSpec::Arrow(_) => 7,
+        SeriesSpec::Text(_) => 8,
     }
 }
 
@@ -439,6 +562,7 @@ fn width_pt(width: Width, style: &Style) -> f64 {
         Width::Thin => w.thin,
         Width::Reference => w.reference,
         Width::Frame => w.frame,
+        Width::Path => w.path,
         Width::Pt(v) => v,
     }
 }
@@ -450,6 +574,7 @@ fn marker_pt(size: MarkerSize, style: &Style) -> f64 {
         MarkerSize::Medium => m.medium,
         MarkerSize::Dense => m.dense,
         MarkerSize::Small => m.small,
+        MarkerSize::Iterate => m.iterate,
         MarkerSize::Pt(v) => v,
     }
 }
@@ -538,6 +663,9 @@ fn draw_panel(
     }
 
     draw_frame_and_axes(canvas, spec, place, &view, style)?;
+    if let Some(colorbar) = &place.colorbar {
+        colorbar.draw(canvas, &view.frame, style)?;
+    }
 
     match spec.legend {
         LegendSpec::None => Ok(()),
@@ -595,6 +723,16 @@ impl Series<'_, '_, '_> {
             SeriesSpec::Segments(s) => self.segments(s),
             SeriesSpec::Text(t) => self.text(t),
             SeriesSpec::Heatmap(h) => self.heatmap(h),
+            SeriesSpec::Contour(c) => self.contour(c),
+            SeriesSpec::Path(p) => self.path(p),
+            SeriesSpec::Arrow(a) => self.arrow(a),
+            SeriesSpec::Bars(b) => self.bars(b),
+            SeriesSpec::Histogram(h) => self.histogram(h),
+            SeriesSpec::Regions(r) => self.regions(r),
+            SeriesSpec::Surface(_) => Err(Error::Series {
+                series: self.name.clone(),
+                message: "a surface needs a 3D panel".to_string(),
+            }),
         }
     }
 
@@ -657,7 +795,8 @@ impl Series<'_, '_, '_> {
             None if sc.size == MarkerSize::Data => Some(self.style.color(&roles.data_edge)?),
             None => None,
         };
-        let edge = edge.map(|e| (rgba(e, 1.0), self.style.marker.data_edge));
+        let edge_width = sc.edge_width.unwrap_or(self.style.marker.data_edge);
+        let edge = edge.map(|e| (rgba(e, 1.0), edge_width));
         let diameter = marker_pt(sc.size, self.style);
         let fill = rgba(fill, sc.opacity);
         for (&x, &y) in cols[0].iter().zip(cols[1]) {
@@ -810,13 +949,7 @@ impl Series<'_, '_, '_> {
         let stops = self.style.colormap()?;
         let (xr, yr) = (self.view.x_range, self.view.y_range);
         let [x_lo, x_hi, y_lo, y_hi] = hm.extent.unwrap_or([xr[0], xr[1], yr[0], yr[1]]);
-        let [z_lo, z_hi] = hm.range.unwrap_or_else(|| {
-            let finite = z.iter().copied().filter(|v| v.is_finite());
-            [
-                finite.clone().fold(f64::INFINITY, f64::min),
-                finite.fold(f64::NEG_INFINITY, f64::max),
-            ]
-        });
+        let [z_lo, z_hi] = hm.range.unwrap_or_else(|| data_range(z));
         let color = |v: f64| {
             v.is_finite().then(|| {
                 let t = if z_hi > z_lo {
@@ -856,6 +989,15 @@ impl Series<'_, '_, '_> {
         }
         Ok(Drawn::default())
     }
+}
+
+/// The finite values' `[min, max]` (`[inf, -inf]` when there are none).
+fn data_range(z: &[f64]) -> [f64; 2] {
+    let finite = z.iter().copied().filter(|v| v.is_finite());
+    [
+        finite.clone().fold(f64::INFINITY, f64::min),
+        finite.fold(f64::NEG_INFINITY, f64::max),
+    ]
 }
 
 /// Labels at the right ends of their lines, in the line colour (or its darker text shade).
@@ -939,7 +1081,8 @@ fn draw_frame_and_axes(
 
     // Tick labels: x centred below, y right-aligned and vertically centred.
     let tick_size = canvas.px(fs.tick);
-    for (v, label) in place.x_ticks.major.iter().filter(|(v, _)| xm.contains(*v)) {
+    let x_labels = place.x_ticks.major.iter().filter(|_| place.x_tick_labels);
+    for (v, label) in x_labels.filter(|(v, _)| xm.contains(*v)) {
         let baseline = f.y1 + canvas.px(tk.x_label_top) + CAP * tick_size;
         canvas.text(
             label,
@@ -950,7 +1093,8 @@ fn draw_frame_and_axes(
             false,
         )?;
     }
-    for (v, label) in place.y_ticks.major.iter().filter(|(v, _)| ym.contains(*v)) {
+    let y_labels = place.y_ticks.major.iter().filter(|_| place.y_tick_labels);
+    for (v, label) in y_labels.filter(|(v, _)| ym.contains(*v)) {
         let baseline = ym.map(*v) + CAP / 2.0 * tick_size;
         let x = f.x0 - canvas.px(tk.label_gap);
         canvas.text(

@@ -59,6 +59,19 @@ pub struct LayoutSpec {
     /// Order in which panels without a `cell` fill the grid, and in which letters run.
     #[serde(default)]
     pub order: Order,
+    /// Panels of one row share their y axis: only the leftmost panel of each row shows y tick
+    /// labels (the others keep their ticks), and every panel of a row must have the same y
+    /// range and scale.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub share_y: bool,
+    /// Panels of one column share their x axis: only the lowest panel of each column shows x
+    /// tick labels, and every panel of a column must have the same x range and scale.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub share_x: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Fill order of the grid (and of the panel letters).
@@ -81,8 +94,18 @@ pub struct PanelSpec {
     pub title: Option<String>,
     /// The horizontal axis.
     pub x: AxisSpec,
-    /// The vertical axis.
+    /// The vertical axis; in a 3D panel the second ground axis (depth).
     pub y: AxisSpec,
+    /// The vertical axis of a 3D panel. Giving it makes the panel 3D: the x-y plane is the
+    /// ground, `z` points up, and only `surface` and `scatter` (with `z`) series may be drawn.
+    /// All three axes are linear; the frame is not drawn, the box and its labels are fitted
+    /// inside it, and `legend` is ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub z: Option<AxisSpec>,
+    /// Viewing direction of a 3D panel (ignored without `z`). Default: the style's
+    /// `surface.azimuth` and `surface.elevation` (matplotlib's -60° and 30°).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection: Option<ProjectionSpec>,
     /// Whether the panel gets a letter `a)`, `b)` ... Default: yes when the figure has more than
     /// one panel. Letters run over the lettered panels in the layout's order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,6 +119,19 @@ pub struct PanelSpec {
     /// What is drawn, back to front within each layer (see [`SeriesSpec`]).
     #[serde(default)]
     pub series: Vec<SeriesSpec>,
+}
+
+/// `projection = { azimuth = -60.0, elevation = 30.0 }`: where a 3D panel is seen from.
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProjectionSpec {
+    /// Degrees about the vertical axis, as in matplotlib's `view_init` (-60: the x axis runs
+    /// to the lower right, the y axis to the upper right). Default: the style's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azimuth: Option<f64>,
+    /// Degrees above the ground plane, in (-90, 90). Default: the style's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elevation: Option<f64>,
 }
 
 /// An axis: `{ label = "Input, $x$", range = [0.0, 1.0], scale = "log", ticks = [...] }`.
@@ -112,7 +148,8 @@ pub struct AxisSpec {
     #[serde(default)]
     pub scale: Scale,
     /// Labelled major ticks. Default: linear axes get min, middle and max; log axes every
-    /// power of ten in range (thinned to at most 6).
+    /// power of ten in range, thinned to at most 8 by a round step of decades that labels the
+    /// range's ends where it can (10⁰, 10⁵⁰, 10¹⁰⁰, 10¹⁵⁰).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticks: Option<Vec<f64>>,
     /// Unlabelled minor ticks between two majors. Default: the style's `ticks.minor-count` on
@@ -160,9 +197,10 @@ pub enum LegendSpec {
 
 /// One `[[panel.series]]`, chosen by `kind`.
 ///
-/// Drawing order: shades and bands first, then reference lines (vline, hline), then lines and
-/// segments, then scatters, heatmaps below everything, and text on top; within a layer, spec
-/// order. The frame and ticks are drawn over all of it.
+/// Drawing order, back to front: heatmaps and region maps; contours; shades, bars and
+/// histograms; bands; reference lines (vline, hline); lines, segments and paths; scatters;
+/// arrows; text. Within a layer, spec order. The frame and ticks are drawn over all of it.
+/// A 3D panel (one with a `z` axis) draws its surfaces, then its scatters.
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum SeriesSpec {
@@ -184,6 +222,22 @@ pub enum SeriesSpec {
     Text(TextSpec),
     /// A grid of values coloured with the style's colormap.
     Heatmap(HeatmapSpec),
+    /// Contour lines of a grid of values (marching squares).
+    Contour(ContourSpec),
+    /// An optimisation path: a thin polyline with a dot at every iterate, the first one in a
+    /// different colour.
+    Path(PathSpec),
+    /// A straight arrow with a filled head.
+    Arrow(ArrowSpec),
+    /// Vertical bars at given x positions (a probability mass function).
+    Bars(BarsSpec),
+    /// A histogram of values, binned here into rectangles.
+    Histogram(HistogramSpec),
+    /// A map of integer region ids (or activation patterns) in flat colours, with lines on the
+    /// boundaries between different ids.
+    Regions(RegionsSpec),
+    /// A 3D surface over a grid, in a panel with a `z` axis.
+    Surface(SurfaceSpec),
 }
 
 /// `kind = "line"`.
@@ -226,6 +280,14 @@ pub struct ScatterSpec {
     /// no edge for the other sizes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edge: Option<String>,
+    /// Edge width in pt. Default: the style's `marker.data-edge` (0.85 for parameter points on
+    /// a loss map, 0.28 for a highlighted point with a white edge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edge_width: Option<f64>,
+    /// Reference to the heights of the points in a 3D panel (required there, refused
+    /// elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub z: Option<String>,
     /// Marker diameter.
     #[serde(default = "MarkerSize::data")]
     pub size: MarkerSize,
@@ -371,6 +433,291 @@ pub struct HeatmapSpec {
     /// `[z_lo, z_hi]` mapped to the ends of the colormap. Default: the data's min and max.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<[f64; 2]>,
+    /// A colour bar right of the frame: `true`, or a table `{ label, ticks, decimals }`. The book
+    /// has none; leave it off for figures that copy the book.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "bool_or_colorbar"
+    )]
+    pub colorbar: Option<ColorbarSpec>,
+}
+
+/// `colorbar = true` or `colorbar = { label = "Loss", ticks = [0.0, 2.0], decimals = 1 }`: a
+/// narrow strip of the colormap right of a heatmap's frame, with ticks on its right side.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ColorbarSpec {
+    /// Label right of the ticks, reading upwards (`$...$` allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Labelled ticks, inside the heatmap's colour range. Default: its min, middle and max.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticks: Option<Vec<f64>>,
+    /// Decimal places of the tick labels.
+    #[serde(default = "one")]
+    pub decimals: u32,
+}
+
+impl Default for ColorbarSpec {
+    /// What `colorbar = true` means: no label, ticks at min, middle and max, one decimal.
+    fn default() -> Self {
+        ColorbarSpec {
+            label: None,
+            ticks: None,
+            decimals: 1,
+        }
+    }
+}
+
+/// Reads `colorbar = true | false | { ... }`.
+fn bool_or_colorbar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ColorbarSpec>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<ColorbarSpec>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("true, false or a table { label, ticks, decimals }")
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(v.then(ColorbarSpec::default))
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            ColorbarSpec::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// `kind = "contour"`: lines where a grid of values crosses each level. The grid is laid out
+/// as for a heatmap (`z` row by row from the bottom row, values at cell centres), so a contour
+/// over a heatmap of the same grid lines up with it. Lines stop half a cell inside the grid.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContourSpec {
+    /// Reference to the `nx * ny` values.
+    pub z: String,
+    /// Values per row.
+    pub nx: usize,
+    /// Rows.
+    pub ny: usize,
+    /// `[x_lo, x_hi, y_lo, y_hi]` covered by the cells' outer edges. Default: the axis ranges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extent: Option<[f64; 4]>,
+    /// A count of evenly spaced levels strictly inside `range`, a list of levels, or a reference
+    /// to a column of levels.
+    pub levels: Levels,
+    /// `[z_lo, z_hi]` over which a count of levels is spread. Default: the data's min and max.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[f64; 2]>,
+    /// Which kind of map the lines sit on; picks the default colour, opacity and width from the
+    /// style's `[contour]` table.
+    #[serde(default)]
+    pub map: ContourMap,
+    /// Colour. Default: from `map`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// Stroke width. Default: from `map`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<Width>,
+    /// Stroke opacity in (0, 1]. Default: from `map`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opacity: Option<f64>,
+    /// Dash pattern.
+    #[serde(default)]
+    pub dash: Dash,
+}
+
+/// The kind of map contour lines are drawn on (book-style.md section 5).
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContourMap {
+    /// A loss surface: grey lines at half opacity (`contour.loss`).
+    #[default]
+    Loss,
+    /// The output of a network with two inputs: opaque slate lines (`contour.output`).
+    Output,
+}
+
+/// Contour levels or histogram bins: a count, explicit values, or a reference to a column.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Levels {
+    /// This many, evenly spaced.
+    Count(usize),
+    /// These values, increasing.
+    Values(Vec<f64>),
+    /// The values of a data column, increasing.
+    Ref(String),
+}
+
+/// `kind = "path"`: optimisation iterates joined by a thin line (book-style.md section 2).
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PathSpec {
+    /// Reference to the x values of the iterates, in order.
+    pub x: String,
+    /// Reference to the y values (same length).
+    pub y: String,
+    /// Colour of the line and the dots. Default: the style's `roles.path` (cyan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// Colour of the first dot. Default: `roles.path-start` (teal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_color: Option<String>,
+    /// Stroke width of the line.
+    #[serde(default = "Width::path")]
+    pub width: Width,
+    /// Dash pattern of the line.
+    #[serde(default)]
+    pub dash: Dash,
+    /// Diameter of the dots.
+    #[serde(default = "MarkerSize::iterate")]
+    pub markers: MarkerSize,
+    /// Name in the legend or direct label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// `kind = "arrow"`: a line from `from` to `to` ending in a filled triangular head at `to`.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ArrowSpec {
+    /// `[x, y]` of the tail, in data coordinates (numbers or one-value references).
+    pub from: [Value; 2],
+    /// `[x, y]` of the tip.
+    pub to: [Value; 2],
+    /// Colour. Default: `roles.arrow` (black; use `"white"` on a heatmap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// Stroke width of the shaft.
+    #[serde(default = "Width::thin")]
+    pub width: Width,
+    /// Dash pattern of the shaft (annotation leaders are dashed).
+    #[serde(default)]
+    pub dash: Dash,
+    /// `[length, width]` of the head in pt. Default: the style's `arrow.head-length` and
+    /// `arrow.head-width`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<[f64; 2]>,
+    /// Name in the legend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// `kind = "bars"`: one bar per x, from `bottom` up to its height.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BarsSpec {
+    /// Reference to the bar centres.
+    pub x: String,
+    /// Reference to the bar heights (same length).
+    pub height: String,
+    /// Bar width in x units.
+    #[serde(default = "bar_width")]
+    pub width: f64,
+    /// Where bars start, in y units (bars below it hang down). On a log axis a bottom of 0 or
+    /// less means the frame's bottom edge.
+    #[serde(default)]
+    pub bottom: f64,
+    /// Fill colour. Default: `roles.model` (cyan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// Fill opacity in (0, 1].
+    #[serde(default = "opaque")]
+    pub opacity: f64,
+    /// Name in the legend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+fn bar_width() -> f64 {
+    0.8
+}
+
+/// `kind = "histogram"`: counts of values per bin, drawn as adjacent rectangles. A value on an
+/// inner edge goes to the bin right of it, one on the last edge to the last bin; values outside
+/// the edges and non-finite values are not counted.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HistogramSpec {
+    /// Reference to the values.
+    pub values: String,
+    /// A count of equal bins over `range`, or the bin edges (a list or a reference), increasing.
+    pub bins: Levels,
+    /// `[lo, hi]` split into a count of bins. Default: the finite values' min and max.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[f64; 2]>,
+    /// Scale the heights so that the bars' total area is 1 (compare with a density).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub density: bool,
+    /// Fill colour. Default: `roles.model` (cyan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// Fill opacity in (0, 1].
+    #[serde(default = "opaque")]
+    pub opacity: f64,
+    /// Name in the legend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// `kind = "regions"`: a grid of region ids laid out as a heatmap (row by row from the bottom
+/// row). Cells of one id share a flat colour; boundaries between different ids are traced
+/// through the middles of the cell edges, simplified into straight lines and drawn on top.
+/// Non-finite ids are left blank and draw no boundary.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RegionsSpec {
+    /// Reference to the `nx * ny` ids (integers, or activation patterns coded as numbers).
+    pub ids: String,
+    /// Cells per row.
+    pub nx: usize,
+    /// Rows.
+    pub ny: usize,
+    /// `[x_lo, x_hi, y_lo, y_hi]` covered by the cells' outer edges. Default: the axis ranges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extent: Option<[f64; 4]>,
+    /// Fill colours of the distinct ids in increasing order, repeated if there are more ids.
+    /// Default: the ids spread evenly over the style's `regions.colormap-span` of the colormap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colors: Option<Vec<String>>,
+    /// Colour of the boundary lines, or `"none"`. Default: `regions.boundary` (cyan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<String>,
+    /// Width of the boundary lines. Default: `"main"` (1.98 pt, book-style.md section 6).
+    #[serde(default = "Width::main")]
+    pub boundary_width: Width,
+    /// Tolerance in cells for straightening the traced boundaries (Douglas-Peucker); 0 keeps
+    /// every step.
+    #[serde(default = "one_f64")]
+    pub simplify: f64,
+}
+
+fn one_f64() -> f64 {
+    1.0
+}
+
+/// `kind = "surface"`: values on a grid of points drawn as a 3D surface of edgeless facets
+/// coloured by the colormap, with mild lighting, in a panel with a `z` axis.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SurfaceSpec {
+    /// Reference to the `nx * ny` heights, row by row from the y = lo row, each row from
+    /// x = lo.
+    pub z: String,
+    /// Points per row (at least 2).
+    pub nx: usize,
+    /// Rows (at least 2).
+    pub ny: usize,
+    /// `[x_lo, x_hi, y_lo, y_hi]` of the first and last grid points. Default: the axis ranges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extent: Option<[f64; 4]>,
+    /// `[z_lo, z_hi]` mapped to the ends of the colormap. Default: the data's min and max.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[f64; 2]>,
+    /// Strength of the lighting in [0, 1]: a facet facing away from the light is darkened by
+    /// this fraction. Default: the style's `surface.shade`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shade: Option<f64>,
 }
 
 /// Horizontal anchor of a text.
@@ -464,6 +811,8 @@ named_or_pt! {
         Reference = "reference" => reference,
         /// `line-width.frame`.
         Frame = "frame" => frame,
+        /// `line-width.path` (the line joining optimisation iterates).
+        Path = "path" => path,
     }
 }
 
@@ -476,8 +825,10 @@ named_or_pt! {
         Medium = "medium" => medium,
         /// `marker.dense`.
         Dense = "dense" => dense,
-        /// `marker.small` (iterates, dots along a curve).
+        /// `marker.small` (dots along a curve).
         Small = "small" => small,
+        /// `marker.iterate` (optimisation iterates on a path).
+        Iterate = "iterate" => iterate,
     }
 }
 
@@ -651,6 +1002,52 @@ impl<'de> Visitor<'de> for NumbersOrRef {
     }
 }
 
+impl Serialize for Levels {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Levels::Count(n) => s.serialize_u64(*n as u64),
+            Levels::Values(v) => v.serialize(s),
+            Levels::Ref(r) => s.serialize_str(r),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Levels {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Levels;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a positive count, a list of increasing numbers, or a data reference such \
+                     as \"hist.edges\"",
+                )
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Levels, E> {
+                if v > 0 {
+                    Ok(Levels::Count(v as usize))
+                } else {
+                    Err(E::custom(format!("a count must be positive, got {v}")))
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Levels, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Levels, E> {
+                Ok(Levels::Ref(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Levels, A::Error> {
+                let mut values = Vec::new();
+                while let Some(v) = seq.next_element::<f64>()? {
+                    values.push(v);
+                }
+                Ok(Levels::Values(values))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 impl SeriesSpec {
     /// The `kind` as written in TOML.
     pub fn kind(&self) -> &'static str {
@@ -664,6 +1061,13 @@ impl SeriesSpec {
             SeriesSpec::Segments(_) => "segments",
             SeriesSpec::Text(_) => "text",
             SeriesSpec::Heatmap(_) => "heatmap",
+            SeriesSpec::Contour(_) => "contour",
+            SeriesSpec::Path(_) => "path",
+            SeriesSpec::Arrow(_) => "arrow",
+            SeriesSpec::Bars(_) => "bars",
+            SeriesSpec::Histogram(_) => "histogram",
+            SeriesSpec::Regions(_) => "regions",
+            SeriesSpec::Surface(_) => "surface",
         }
     }
 
@@ -676,7 +1080,15 @@ impl SeriesSpec {
             SeriesSpec::Vline(s) | SeriesSpec::Hline(s) => s.label.as_deref(),
             SeriesSpec::Shade(s) => s.label.as_deref(),
             SeriesSpec::Segments(s) => s.label.as_deref(),
-            SeriesSpec::Text(_) | SeriesSpec::Heatmap(_) => None,
+            SeriesSpec::Path(s) => s.label.as_deref(),
+            SeriesSpec::Arrow(s) => s.label.as_deref(),
+            SeriesSpec::Bars(s) => s.label.as_deref(),
+            SeriesSpec::Histogram(s) => s.label.as_deref(),
+            SeriesSpec::Text(_)
+            | SeriesSpec::Heatmap(_)
+            | SeriesSpec::Contour(_)
+            | SeriesSpec::Regions(_)
+            | SeriesSpec::Surface(_) => None,
         }
     }
 
@@ -690,7 +1102,13 @@ impl SeriesSpec {
             SeriesSpec::Shade(s) => s.color.as_deref(),
             SeriesSpec::Segments(s) => s.color.as_deref(),
             SeriesSpec::Text(s) => s.color.as_deref(),
-            SeriesSpec::Heatmap(_) => None,
+            SeriesSpec::Contour(s) => s.color.as_deref(),
+            SeriesSpec::Path(s) => s.color.as_deref(),
+            SeriesSpec::Arrow(s) => s.color.as_deref(),
+            SeriesSpec::Bars(s) => s.color.as_deref(),
+            SeriesSpec::Histogram(s) => s.color.as_deref(),
+            SeriesSpec::Regions(s) => s.boundary.as_deref().filter(|b| *b != "none"),
+            SeriesSpec::Heatmap(_) | SeriesSpec::Surface(_) => None,
         }
     }
 
@@ -698,7 +1116,11 @@ impl SeriesSpec {
     pub fn references(&self) -> Vec<&str> {
         match self {
             SeriesSpec::Line(s) => vec![&s.x, &s.y],
-            SeriesSpec::Scatter(s) => vec![&s.x, &s.y],
+            SeriesSpec::Scatter(s) => {
+                let mut refs = vec![s.x.as_str(), s.y.as_str()];
+                refs.extend(s.z.as_deref());
+                refs
+            }
             SeriesSpec::Band(s) => vec![&s.x, &s.lo, &s.hi],
             SeriesSpec::Vline(s) | SeriesSpec::Hline(s) => match &s.at {
                 Positions::Ref(r) => vec![r],
@@ -719,11 +1141,43 @@ impl SeriesSpec {
             }
             SeriesSpec::Text(s) => s.value.as_deref().into_iter().collect(),
             SeriesSpec::Heatmap(s) => vec![&s.z],
+            SeriesSpec::Contour(s) => {
+                let mut refs = vec![s.z.as_str()];
+                if let Levels::Ref(r) = &s.levels {
+                    refs.push(r);
+                }
+                refs
+            }
+            SeriesSpec::Path(s) => vec![&s.x, &s.y],
+            SeriesSpec::Arrow(s) => s
+                .from
+                .iter()
+                .chain(&s.to)
+                .filter_map(|v| match v {
+                    Value::Ref(r) => Some(r.as_str()),
+                    Value::Num(_) => None,
+                })
+                .collect(),
+            SeriesSpec::Bars(s) => vec![&s.x, &s.height],
+            SeriesSpec::Histogram(s) => {
+                let mut refs = vec![s.values.as_str()];
+                if let Levels::Ref(r) = &s.bins {
+                    refs.push(r);
+                }
+                refs
+            }
+            SeriesSpec::Regions(s) => vec![&s.ids],
+            SeriesSpec::Surface(s) => vec![&s.z],
         }
     }
 }
 
 impl PanelSpec {
+    /// Whether the panel is 3D (it has a `z` axis).
+    pub fn is_3d(&self) -> bool {
+        self.z.is_some()
+    }
+
     /// Every data reference of the panel's series, in series order then field order, each
     /// once (first occurrence kept).
     pub fn references(&self) -> Vec<&str> {

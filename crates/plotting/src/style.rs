@@ -73,6 +73,16 @@ pub struct Style {
     pub legend: LegendStyle,
     /// Heatmap colours.
     pub heatmap: HeatmapStyle,
+    /// Contour lines on the two kinds of map.
+    pub contour: ContourStyle,
+    /// The colour bar of a heatmap.
+    pub colorbar: ColorbarStyle,
+    /// Arrow heads.
+    pub arrow: ArrowStyle,
+    /// Region maps.
+    pub regions: RegionsStyle,
+    /// 3D panels and surfaces.
+    pub surface: SurfaceStyle,
 }
 
 /// Default colours by meaning.
@@ -97,6 +107,12 @@ pub struct Roles {
     pub frame: String,
     /// Tick marks and tick labels.
     pub tick: String,
+    /// Optimisation paths (the line and the dots).
+    pub path: String,
+    /// The first dot of an optimisation path.
+    pub path_start: String,
+    /// Arrows.
+    pub arrow: String,
 }
 
 /// Font sizes in pt.
@@ -133,6 +149,8 @@ pub struct LineWidths {
     pub tick: f64,
     /// Reference lines.
     pub reference: f64,
+    /// The line joining optimisation iterates.
+    pub path: f64,
 }
 
 /// Dash patterns: (on, off, ...) in multiples of the stroke width.
@@ -159,6 +177,8 @@ pub struct Markers {
     pub dense: f64,
     /// Small dots.
     pub small: f64,
+    /// Optimisation iterates.
+    pub iterate: f64,
 }
 
 /// Tick marks and tick labels.
@@ -229,6 +249,88 @@ pub struct HeatmapStyle {
     pub colormap: Vec<String>,
 }
 
+/// Contour line looks, by the kind of map they are drawn on.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContourStyle {
+    /// On loss surfaces.
+    pub loss: ContourLook,
+    /// On outputs of networks with two inputs.
+    pub output: ContourLook,
+}
+
+/// The look of one kind of contour line.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContourLook {
+    /// Colour (palette name or hex).
+    pub color: String,
+    /// Stroke opacity in (0, 1].
+    pub opacity: f64,
+    /// Stroke width in pt.
+    pub width: f64,
+}
+
+/// The colour bar right of a heatmap.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ColorbarStyle {
+    /// From the heatmap's frame to the bar.
+    pub gap: f64,
+    /// Width of the bar.
+    pub width: f64,
+    /// Height of one colour band of the bar.
+    pub step: f64,
+}
+
+/// Arrow heads.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ArrowStyle {
+    /// From the base of the head to the tip.
+    pub head_length: f64,
+    /// Across the base of the head.
+    pub head_width: f64,
+}
+
+/// Region maps.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RegionsStyle {
+    /// Colour of the boundary lines.
+    pub boundary: String,
+    /// `[lo, hi]` in [0, 1]: the part of the colormap the region colours are spread over.
+    pub colormap_span: [f64; 2],
+}
+
+/// 3D panels (matplotlib's 3D axes as the book uses them).
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SurfaceStyle {
+    /// Default azimuth in degrees.
+    pub azimuth: f64,
+    /// Default elevation in degrees.
+    pub elevation: f64,
+    /// Relative lengths of the box's x, y and z edges.
+    pub box_aspect: [f64; 3],
+    /// Fill colours of the back panes normal to x, y and z.
+    pub panes: [String; 3],
+    /// Colour of the grid lines on the panes.
+    pub grid: String,
+    /// Width of the pane grid lines in pt.
+    pub grid_width: f64,
+    /// Default strength of the lighting, in [0, 1].
+    pub shade: f64,
+    /// `[azimuth, altitude]` in degrees of the light (matplotlib's is [225, 19.47]).
+    pub light: [f64; 2],
+    /// Room in pt between the frame and the projected box, for tick and axis labels.
+    pub margin: f64,
+    /// From an axis line to the centre of its tick labels, in pt.
+    pub tick_label_offset: f64,
+    /// From an axis line to the centre of its axis label, in pt.
+    pub label_offset: f64,
+}
+
 impl Style {
     /// Parses and checks a style TOML (the text of `figures/style.toml`).
     pub fn from_toml_str(s: &str) -> Result<Style> {
@@ -259,9 +361,25 @@ impl Style {
             ("text", &roles.text),
             ("frame", &roles.frame),
             ("tick", &roles.tick),
+            ("path", &roles.path),
+            ("path-start", &roles.path_start),
+            ("arrow", &roles.arrow),
+            ("regions.boundary", &self.regions.boundary),
+            ("contour.loss.color", &self.contour.loss.color),
+            ("contour.output.color", &self.contour.output.color),
+            ("surface.grid", &self.surface.grid),
+            ("surface.panes", &self.surface.panes[0]),
+            ("surface.panes", &self.surface.panes[1]),
+            ("surface.panes", &self.surface.panes[2]),
         ] {
-            self.color(colour)
-                .map_err(|e| Error::Style(format!("roles.{role}: {e}")))?;
+            self.color(colour).map_err(|e| {
+                let key = if role.contains('.') {
+                    role.to_string()
+                } else {
+                    format!("roles.{role}")
+                };
+                Error::Style(format!("{key}: {e}"))
+            })?;
         }
         for (series, text) in &self.label_colors {
             self.color(series)
@@ -292,6 +410,18 @@ impl Style {
             ("ticks.major-length", t.major_length),
             ("ticks.minor-length", t.minor_length),
             ("legend.row-height", self.legend.row_height),
+            ("line-width.path", w.path),
+            ("marker.iterate", m.iterate),
+            ("contour.loss.width", self.contour.loss.width),
+            ("contour.output.width", self.contour.output.width),
+            ("colorbar.width", self.colorbar.width),
+            ("colorbar.step", self.colorbar.step),
+            ("arrow.head-length", self.arrow.head_length),
+            ("arrow.head-width", self.arrow.head_width),
+            ("surface.box-aspect", self.surface.box_aspect[0]),
+            ("surface.box-aspect", self.surface.box_aspect[1]),
+            ("surface.box-aspect", self.surface.box_aspect[2]),
+            ("surface.grid-width", self.surface.grid_width),
         ];
         for (key, value) in positive {
             if !(value.is_finite() && value > 0.0) {
@@ -305,6 +435,10 @@ impl Style {
             ("legend.inset", self.legend.inset),
             ("legend.sample-length", self.legend.sample_length),
             ("legend.sample-gap", self.legend.sample_gap),
+            ("colorbar.gap", self.colorbar.gap),
+            ("surface.margin", self.surface.margin),
+            ("surface.tick-label-offset", self.surface.tick_label_offset),
+            ("surface.label-offset", self.surface.label_offset),
         ];
         for (key, value) in non_negative {
             if !(value.is_finite() && value >= 0.0) {
@@ -327,6 +461,37 @@ impl Style {
         {
             return bad(
                 "layout.panel-sizes needs at least one [width, height] of positive numbers",
+            );
+        }
+        for (key, value) in [
+            ("contour.loss.opacity", self.contour.loss.opacity),
+            ("contour.output.opacity", self.contour.output.opacity),
+        ] {
+            if !(value > 0.0 && value <= 1.0) {
+                return bad(&format!("{key} must be in (0, 1], got {value}"));
+            }
+        }
+        let unit = |v: f64| (0.0..=1.0).contains(&v);
+        let [lo, hi] = self.regions.colormap_span;
+        if !(unit(lo) && unit(hi) && lo <= hi) {
+            return bad(&format!(
+                "regions.colormap-span must be [lo, hi] with 0 <= lo <= hi <= 1, got [{lo}, {hi}]"
+            ));
+        }
+        if !unit(self.surface.shade) {
+            return bad(&format!(
+                "surface.shade must be in [0, 1], got {}",
+                self.surface.shade
+            ));
+        }
+        let sf = &self.surface;
+        if !(sf.azimuth.is_finite()
+            && sf.elevation.is_finite()
+            && sf.elevation.abs() < 90.0
+            && sf.light.iter().all(|v| v.is_finite()))
+        {
+            return bad(
+                "surface.azimuth, elevation (in (-90, 90)) and light must be finite degrees",
             );
         }
         if self.heatmap.colormap.len() < 2 {

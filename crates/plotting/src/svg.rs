@@ -7,17 +7,38 @@
 //! - filled rectangles get `shape-rendering="crispEdges"` (no seams between heatmap cells);
 //! - font sizes are printed with at most two decimals;
 //! - `$...$` in a text is set as math: `<tspan>`s in the math font, letters italic, `_x` and
-//!   `^{xy}` as sub- and superscripts.
+//!   `^{xy}` as sub- and superscripts;
+//! - texts drawn at an angle (3D axis labels) get their rotation, and the facets of a surface a
+//!   hairline stroke in their own colour so that no seams show between them ([`Fixups`], which
+//!   names them by their order among the `<text>` and `<polygon>` elements).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use crate::Style;
 
+/// What the drawing code asks of this pass for single elements, by their index among the
+/// elements of their kind in document order (plotters writes elements in drawing order).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Fixups {
+    /// `<text>` index -> rotation in degrees (clockwise on screen) about its baseline point.
+    pub text_angles: BTreeMap<usize, f64>,
+    /// `<polygon>` indices that get a 1 px stroke of their fill colour.
+    pub sealed_polygons: BTreeSet<usize>,
+}
+
 /// Rewrites plotters' SVG output (see the module docs).
-pub(crate) fn finish(svg: &str, style: &Style, width_pt: f64, height_pt: f64) -> String {
+pub(crate) fn finish(
+    svg: &str,
+    style: &Style,
+    width_pt: f64,
+    height_pt: f64,
+    fixups: &Fixups,
+) -> String {
     let mut out = String::with_capacity(svg.len() + svg.len() / 8);
     let mut in_text = false;
     let mut size = 0.0;
+    let (mut text_index, mut polygon_index) = (0, 0);
     for line in svg.lines() {
         if let Some(rest) = line.strip_prefix("<svg ") {
             let view_box = attribute(rest, "viewBox").unwrap_or_default();
@@ -32,15 +53,48 @@ pub(crate) fn finish(svg: &str, style: &Style, width_pt: f64, height_pt: f64) ->
             out.push_str("<polyline stroke-linejoin=\"round\" ");
             out.push_str(rest);
             out.push('\n');
+        } else if let Some(rest) = line.strip_prefix("<polygon ") {
+            if fixups.sealed_polygons.contains(&polygon_index) {
+                let fill = attribute(rest, "fill").unwrap_or("none");
+                write!(
+                    out,
+                    "<polygon stroke=\"{fill}\" stroke-width=\"1\" stroke-linejoin=\"round\" "
+                )
+                .expect("writing to a String");
+                out.push_str(rest);
+            } else {
+                out.push_str(line);
+            }
+            out.push('\n');
+            polygon_index += 1;
         } else if line.starts_with("<rect ") && line.contains("stroke=\"none\"") {
             out.push_str("<rect shape-rendering=\"crispEdges\" ");
             out.push_str(&line["<rect ".len()..]);
             out.push('\n');
         } else if line.starts_with("<text ") {
-            let line = fix_font_size(line);
-            size = attribute(&line["<text ".len()..], "font-size")
+            let mut line = fix_font_size(line);
+            let attrs = &line["<text ".len()..];
+            size = attribute(attrs, "font-size")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0.0);
+            if let Some(angle) = fixups.text_angles.get(&text_index) {
+                let coordinate = |name| {
+                    attribute(attrs, name)
+                        .and_then(|v| v.parse::<f64>().ok())
+                        .unwrap_or(0.0)
+                };
+                // plotters places top-anchored text with dy="0.76em": turn about the baseline.
+                let (x, y) = (coordinate("x"), coordinate("y") + 0.76 * size);
+                let transform = format!(
+                    " transform=\"rotate({}, {}, {})\"",
+                    fixed(*angle),
+                    fixed(x),
+                    fixed(y)
+                );
+                let end = line.rfind('>').unwrap_or(line.len());
+                line.insert_str(end, &transform);
+            }
+            text_index += 1;
             out.push_str(&line);
             out.push('\n');
             in_text = true;

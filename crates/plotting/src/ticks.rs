@@ -66,8 +66,11 @@ pub fn ticks(axis: &AxisSpec, default_minor: u32) -> Ticks {
 }
 
 /// Powers of ten within [lo, hi]; on wide ranges only multiples of a round step of decades
-/// (2, 5, 10, 20, 25, 50, ...) so that at most [`MAX_LOG_MAJORS`] remain. When the range holds
-/// no power of ten, its ends are used.
+/// (2, 5, 10, 20, 50, 100, ...) so that at most [`MAX_LOG_MAJORS`] remain. Of the steps that
+/// thin enough, the smallest one that labels both ends of the range with at least three labels
+/// is taken (10⁰ ... 10¹⁵⁰ in fifties), else the smallest that labels the top end (10¹ ...
+/// 10¹⁵⁰: 10⁵⁰, 10¹⁰⁰, 10¹⁵⁰), else the smallest. When the range holds no power of ten, its
+/// ends are used.
 fn log_majors(lo: f64, hi: f64) -> Vec<f64> {
     let first = (lo.log10() - 1e-9).ceil() as i32;
     let last = (hi.log10() + 1e-9).floor() as i32;
@@ -75,10 +78,18 @@ fn log_majors(lo: f64, hi: f64) -> Vec<f64> {
         return vec![lo, hi];
     }
     let count = |step: i32| (first..=last).filter(|k| k % step == 0).count() as i32;
-    const STEPS: [i32; 13] = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000];
-    let step = STEPS
+    const STEPS: [i32; 11] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
+    let thin: Vec<i32> = STEPS
         .into_iter()
-        .find(|&s| count(s) <= MAX_LOG_MAJORS)
+        .filter(|&s| count(s) <= MAX_LOG_MAJORS)
+        .collect();
+    let labels_top = |s: &i32| last % s == 0 && count(*s) >= 3;
+    let step = thin
+        .iter()
+        .find(|s| labels_top(s) && first % **s == 0)
+        .or_else(|| thin.iter().find(|s| labels_top(s)))
+        .or(thin.first())
+        .copied()
         .unwrap_or(1000);
     (first..=last)
         .filter(|k| k % step == 0)
@@ -200,6 +211,22 @@ mod tests {
             ]
         );
         assert!(t.minor.is_empty());
+    }
+
+    #[test]
+    fn very_wide_log_axes_prefer_labelling_their_ends() {
+        let labels = |lo: f64, hi: f64| -> Vec<String> {
+            ticks(&axis([lo, hi], Scale::Log), 4)
+                .major
+                .into_iter()
+                .map(|(_, l)| l)
+                .collect()
+        };
+        assert_eq!(labels(1.0, 1e150), ["10⁰", "10⁵⁰", "10¹⁰⁰", "10¹⁵⁰"]);
+        assert_eq!(labels(10.0, 1e150), ["10⁵⁰", "10¹⁰⁰", "10¹⁵⁰"]);
+        assert_eq!(labels(1e-150, 1.0), ["10⁻¹⁵⁰", "10⁻¹⁰⁰", "10⁻⁵⁰", "10⁰"]);
+        assert_eq!(labels(1.0, 1e30).len(), 7, "every fifth decade");
+        assert_eq!(labels(1.0, 1e9), ["10⁰", "10²", "10⁴", "10⁶", "10⁸"]);
     }
 
     #[test]

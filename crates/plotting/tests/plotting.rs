@@ -2,6 +2,7 @@
 //! determinism and error messages. Snapshots update with `UPDATE_EXPECT=1`.
 
 mod fixture;
+mod kinds;
 
 use std::path::PathBuf;
 

@@ -6,8 +6,15 @@
 //! layer; iterative optimisers come with later chapters.
 
 mod least_squares;
+pub mod line_search;
+pub mod loss2d;
+pub mod objective;
+pub mod optim;
+pub mod rng;
 mod spec;
 
+#[cfg(test)]
+mod optim_tests;
 #[cfg(test)]
 mod tests;
 
