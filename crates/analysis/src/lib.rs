@@ -16,6 +16,16 @@ pub use spec::{AnalysisSpec, EvaluateSpec, FitErrorSpec, JointsSpec};
 use data::{Dataset, GridSpec, Table};
 use models::Model;
 
+/// Runs `f` on `model` seen as a [`models::deep::Network`] (shallow and activation models are
+/// converted; deep and composed ones are used as they are).
+pub fn with_network<T>(model: &Model, f: impl FnOnce(&dyn models::deep::Network) -> Result<T>) -> Result<T> {
+    match model {
+        Model::Deep(net) => f(net),
+        Model::Composed(net) => f(net),
+        other => f(&models::deep::DeepNet::from_model(other)?),
+    }
+}
+
 /// Traces `model` over `grid`: the columns of [`Model::trace`] (`x`, `pre.{d}`, `act.{d}`,
 /// `weighted.{o}.{d}`, `y.{o}`, `y` for a shallow network; `x`, `y` for an activation).
 pub fn evaluate(model: &Model, grid: &GridSpec) -> Result<Table> {

@@ -15,6 +15,12 @@ pub enum AnalysisSpec {
     FitError(FitErrorSpec),
     /// Joint positions of a 1-input network (`kind = "joints"`).
     Joints(JointsSpec),
+    /// Linear regions on a 1-D or 2-D grid, by activation pattern (`kind = "regions"`).
+    Regions(crate::regions::RegionsSpec),
+    /// A 2-input network on a 2-D grid (`kind = "evaluate-grid"`).
+    EvaluateGrid(crate::regions::EvaluateGridSpec),
+    /// Closed-form maximum region counts and parameter counts (`kind = "region-counts"`).
+    RegionCounts(crate::counts::RegionCountsSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -68,7 +74,14 @@ pub struct JointsSpec {
 
 impl AnalysisSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
-    pub const KINDS: &'static [&'static str] = &["evaluate", "fit-error", "joints"];
+    pub const KINDS: &'static [&'static str] = &[
+        "evaluate",
+        "fit-error",
+        "joints",
+        "regions",
+        "evaluate-grid",
+        "region-counts",
+    ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.
@@ -80,6 +93,13 @@ impl AnalysisSpec {
             "evaluate" => AnalysisSpec::Evaluate(EvaluateSpec::deserialize(d)?),
             "fit-error" => AnalysisSpec::FitError(FitErrorSpec::deserialize(d)?),
             "joints" => AnalysisSpec::Joints(JointsSpec::deserialize(d)?),
+            "regions" => AnalysisSpec::Regions(crate::regions::RegionsSpec::deserialize(d)?),
+            "evaluate-grid" => {
+                AnalysisSpec::EvaluateGrid(crate::regions::EvaluateGridSpec::deserialize(d)?)
+            }
+            "region-counts" => {
+                AnalysisSpec::RegionCounts(crate::counts::RegionCountsSpec::deserialize(d)?)
+            }
             _ => return Ok(None),
         }))
     }
@@ -89,6 +109,9 @@ impl AnalysisSpec {
         match self {
             AnalysisSpec::Evaluate(s) => data::nest_issues("x", s.x.validate()),
             AnalysisSpec::FitError(_) | AnalysisSpec::Joints(_) => Vec::new(),
+            AnalysisSpec::Regions(s) => s.validate(),
+            AnalysisSpec::EvaluateGrid(s) => s.validate(),
+            AnalysisSpec::RegionCounts(s) => s.validate(),
         }
     }
 
@@ -101,6 +124,9 @@ impl AnalysisSpec {
                 vec![("model", s.model.as_str()), ("data", s.data.as_str())]
             }
             AnalysisSpec::Joints(s) => vec![("model", s.model.as_str())],
+            AnalysisSpec::Regions(s) => s.references(),
+            AnalysisSpec::EvaluateGrid(s) => s.references(),
+            AnalysisSpec::RegionCounts(_) => Vec::new(),
         }
     }
 }

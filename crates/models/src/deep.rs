@@ -327,6 +327,8 @@ impl DeepNet {
                 };
                 DeepNet::new(*function, vec![unit()], unit())
             }
+            Model::Deep(net) => Ok(net.clone()),
+            Model::Composed(c) => c.merged(),
         }
     }
 

@@ -34,6 +34,10 @@ pub enum Model {
     },
     /// A one-hidden-layer network; `relu-basis` specs build one too.
     Shallow(ShallowNet),
+    /// A deep network (UDL eqs. 4.7-4.9).
+    Deep(deep::DeepNet),
+    /// Networks applied one after another (UDL section 4.1).
+    Composed(deep::Composition),
 }
 
 impl Model {
@@ -63,6 +67,8 @@ impl Model {
                 let phi = vec![vec![0.0; s.regions + 1]];
                 Model::Shallow(ShallowNet::new(Activation::Relu, theta, phi)?)
             }
+            ModelSpec::Deep(s) => Model::Deep(deep::DeepNet::build(s)?),
+            ModelSpec::Composed(s) => Model::Composed(deep::Composition::build(s)?),
         })
     }
 
@@ -71,6 +77,8 @@ impl Model {
         match self {
             Model::Activation { .. } => 1,
             Model::Shallow(net) => net.input_dim(),
+            Model::Deep(net) => deep::Network::input_dim(net),
+            Model::Composed(net) => deep::Network::input_dim(net),
         }
     }
 
@@ -79,6 +87,8 @@ impl Model {
         match self {
             Model::Activation { .. } => 1,
             Model::Shallow(net) => net.output_dim(),
+            Model::Deep(net) => deep::Network::output_dim(net),
+            Model::Composed(net) => deep::Network::output_dim(net),
         }
     }
 
@@ -93,6 +103,8 @@ impl Model {
                 }),
             },
             Model::Shallow(net) => net.forward(x),
+            Model::Deep(net) => deep::Network::forward(net, x),
+            Model::Composed(net) => deep::Network::forward(net, x),
         }
     }
 
@@ -111,6 +123,8 @@ impl Model {
                 Ok(trace)
             }
             Model::Shallow(net) => net.trace(xs),
+            Model::Deep(net) => deep::Network::trace(net, xs),
+            Model::Composed(net) => deep::Network::trace(net, xs),
         }
     }
 
@@ -121,6 +135,8 @@ impl Model {
         match self {
             Model::Activation { .. } => vec![0.0],
             Model::Shallow(net) => net.joints(),
+            // Joints of deeper networks depend on the input range: use the `regions` analysis.
+            Model::Deep(_) | Model::Composed(_) => Vec::new(),
         }
     }
 }

@@ -18,6 +18,10 @@ pub enum ModelSpec {
     Shallow(ShallowSpec),
     /// A ReLU network with fixed, evenly spaced joints (`kind = "relu-basis"`).
     ReluBasis(ReluBasisSpec),
+    /// A hand-set deep network (`kind = "deep"`, UDL eqs. 4.7-4.9).
+    Deep(crate::deep::DeepSpec),
+    /// Networks applied one after another (`kind = "composed"`, UDL section 4.1).
+    Composed(crate::deep::ComposedSpec),
 }
 
 /// `kind = "activation"`: `y = a[x]`, e.g. the curves of UDL figs. 3.1 and 3.13.
@@ -93,7 +97,7 @@ impl ReluBasisSpec {
 
 impl ModelSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
-    pub const KINDS: &'static [&'static str] = &["activation", "shallow", "relu-basis"];
+    pub const KINDS: &'static [&'static str] = &["activation", "shallow", "relu-basis", "deep", "composed"];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.
@@ -105,6 +109,8 @@ impl ModelSpec {
             "activation" => ModelSpec::Activation(ActivationModelSpec::deserialize(d)?),
             "shallow" => ModelSpec::Shallow(ShallowSpec::deserialize(d)?),
             "relu-basis" => ModelSpec::ReluBasis(ReluBasisSpec::deserialize(d)?),
+            "deep" => ModelSpec::Deep(crate::deep::DeepSpec::deserialize(d)?),
+            "composed" => ModelSpec::Composed(crate::deep::ComposedSpec::deserialize(d)?),
             _ => return Ok(None),
         }))
     }
@@ -119,6 +125,8 @@ impl ModelSpec {
                 issues.extend(crate::shallow::shape_issues(&s.theta, &s.phi));
                 issues
             }
+            ModelSpec::Deep(s) => s.validate(),
+            ModelSpec::Composed(s) => s.validate(),
             ModelSpec::ReluBasis(s) => {
                 let mut issues = Vec::new();
                 if s.regions == 0 {

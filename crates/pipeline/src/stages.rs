@@ -155,6 +155,13 @@ pub fn run(
                     analysis::fit_error(&input(inputs, &s.model)?, &input(inputs, &s.data)?)
                 }
                 analysis::AnalysisSpec::Joints(s) => analysis::joints(&input(inputs, &s.model)?),
+                analysis::AnalysisSpec::Regions(s) => {
+                    analysis::with_network(&input(inputs, &s.model)?, |net| analysis::regions::regions(net, s))
+                }
+                analysis::AnalysisSpec::EvaluateGrid(s) => {
+                    analysis::with_network(&input(inputs, &s.model)?, |net| analysis::regions::evaluate_grid(net, s))
+                }
+                analysis::AnalysisSpec::RegionCounts(s) => analysis::counts::region_counts(s),
             };
             encode(&table.map_err(|e| e.to_string())?)
         }
