@@ -88,3 +88,25 @@ fn every_real_figure_builds() {
     assert!(failed.is_empty(), "{failed:?}");
     assert!(report.figures.len() >= 6);
 }
+
+#[test]
+fn figure_4_1_composition_has_nine_regions() {
+    // Counted from the activation patterns of both networks' hidden units, not typed in the spec.
+    let art = build_real("4.1");
+    assert_eq!(art["rc.count"], vec![9.0]);
+    assert_eq!(art["rc.boundaries"].len(), 8);
+}
+
+#[test]
+fn figure_4_7_matches_the_closed_forms() {
+    let art = build_real("4.7");
+    // K = 5 layers, D = 10 units, Di = 1 input: 471 parameters and 11^5 = 161,051 regions.
+    let hit = art
+        .iter()
+        .filter(|(k, _)| k.ends_with(".params"))
+        .flat_map(|(k, params)| params.iter().enumerate().map(move |(i, p)| (k, i, *p)))
+        .find(|(_, _, p)| *p == 471.0);
+    let (key, i, _) = hit.expect("a curve point with 471 parameters");
+    let regions = &art[&key.replace(".params", ".regions")];
+    assert_eq!(regions[i], 161_051.0);
+}
