@@ -201,7 +201,7 @@ pub struct Regions1d {
 /// Linear regions of a 2-input network on a 2-D grid.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Regions2d {
-    /// Number of regions (4-connected components of one activation pattern).
+    /// Number of regions: distinct activation patterns (each is one convex region).
     pub count: usize,
     /// Number of x1 values (columns).
     pub nx: usize,
@@ -548,8 +548,34 @@ fn as_slices(columns: &[Vec<f64>]) -> Vec<&[f64]> {
     columns.iter().map(Vec::as_slice).collect()
 }
 
+/// Regions of a 2-D grid. The inputs that share one ReLU activation pattern form a convex set
+/// (an intersection of half-planes, layer by layer), so a pattern is never two regions: grid
+/// components of one pattern are pieces of one region that a coarse grid cut apart near a point
+/// where joints cross (a wedge thinner than a cell). They are merged, so the count does not
+/// depend on the grid once it is fine enough to see every region.
 fn components(patterns: &Patterns) -> Regions2d {
-    let (count, ids, sizes) = label_components(patterns);
+    let (_, pieces, piece_sizes) = label_components(patterns);
+    // Piece -> region, numbering regions in order of their first point.
+    let mut first_point = vec![usize::MAX; piece_sizes.len()];
+    for (p, &piece) in pieces.iter().enumerate() {
+        if first_point[piece] == usize::MAX {
+            first_point[piece] = p;
+        }
+    }
+    let mut by_pattern: std::collections::BTreeMap<&[u64], usize> = std::collections::BTreeMap::new();
+    let mut region_of_piece = vec![0; piece_sizes.len()];
+    let mut sizes: Vec<usize> = Vec::new();
+    for (piece, &p) in first_point.iter().enumerate() {
+        let next = by_pattern.len();
+        let region = *by_pattern.entry(patterns.key(p)).or_insert(next);
+        if region == sizes.len() {
+            sizes.push(0);
+        }
+        sizes[region] += piece_sizes[piece];
+        region_of_piece[piece] = region;
+    }
+    let ids: Vec<usize> = pieces.iter().map(|&piece| region_of_piece[piece]).collect();
+    let count = sizes.len();
     Regions2d {
         count,
         nx: patterns.nx,
