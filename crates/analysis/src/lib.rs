@@ -18,7 +18,10 @@ use models::Model;
 
 /// Runs `f` on `model` seen as a [`models::deep::Network`] (shallow and activation models are
 /// converted; deep and composed ones are used as they are).
-pub fn with_network<T>(model: &Model, f: impl FnOnce(&dyn models::deep::Network) -> Result<T>) -> Result<T> {
+pub fn with_network<T>(
+    model: &Model,
+    f: impl FnOnce(&dyn models::deep::Network) -> Result<T>,
+) -> Result<T> {
     match model {
         Model::Deep(net) => f(net),
         Model::Composed(net) => f(net),

@@ -562,7 +562,8 @@ fn components(patterns: &Patterns) -> Regions2d {
             first_point[piece] = p;
         }
     }
-    let mut by_pattern: std::collections::BTreeMap<&[u64], usize> = std::collections::BTreeMap::new();
+    let mut by_pattern: std::collections::BTreeMap<&[u64], usize> =
+        std::collections::BTreeMap::new();
     let mut region_of_piece = vec![0; piece_sizes.len()];
     let mut sizes: Vec<usize> = Vec::new();
     for (piece, &p) in first_point.iter().enumerate() {

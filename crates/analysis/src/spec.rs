@@ -21,6 +21,8 @@ pub enum AnalysisSpec {
     EvaluateGrid(crate::regions::EvaluateGridSpec),
     /// Closed-form maximum region counts and parameter counts (`kind = "region-counts"`).
     RegionCounts(crate::counts::RegionCountsSpec),
+    /// A two-parameter loss on a grid, for heatmaps and surfaces (`kind = "loss-grid"`).
+    LossGrid(training::descent::LossGridSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -81,6 +83,7 @@ impl AnalysisSpec {
         "regions",
         "evaluate-grid",
         "region-counts",
+        "loss-grid",
     ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
@@ -97,6 +100,7 @@ impl AnalysisSpec {
             "evaluate-grid" => {
                 AnalysisSpec::EvaluateGrid(crate::regions::EvaluateGridSpec::deserialize(d)?)
             }
+            "loss-grid" => AnalysisSpec::LossGrid(training::descent::LossGridSpec::deserialize(d)?),
             "region-counts" => {
                 AnalysisSpec::RegionCounts(crate::counts::RegionCountsSpec::deserialize(d)?)
             }
@@ -112,6 +116,7 @@ impl AnalysisSpec {
             AnalysisSpec::Regions(s) => s.validate(),
             AnalysisSpec::EvaluateGrid(s) => s.validate(),
             AnalysisSpec::RegionCounts(s) => s.validate(),
+            AnalysisSpec::LossGrid(s) => s.validate(),
         }
     }
 
@@ -127,6 +132,12 @@ impl AnalysisSpec {
             AnalysisSpec::Regions(s) => s.references(),
             AnalysisSpec::EvaluateGrid(s) => s.references(),
             AnalysisSpec::RegionCounts(_) => Vec::new(),
+            AnalysisSpec::LossGrid(s) => s
+                .objective
+                .data()
+                .map(|d| ("data", d))
+                .into_iter()
+                .collect(),
         }
     }
 }

@@ -97,7 +97,8 @@ impl ReluBasisSpec {
 
 impl ModelSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
-    pub const KINDS: &'static [&'static str] = &["activation", "shallow", "relu-basis", "deep", "composed"];
+    pub const KINDS: &'static [&'static str] =
+        &["activation", "shallow", "relu-basis", "deep", "composed"];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.

@@ -145,6 +145,17 @@ pub fn run(
                 let data: data::Dataset = input(inputs, &s.data)?;
                 encode(&training::least_squares(&model, &data).map_err(|e| e.to_string())?)
             }
+            training::TrainSpec::Optimize(s) => {
+                let data = s
+                    .objective
+                    .data()
+                    .map(|d| input::<data::Dataset>(inputs, d))
+                    .transpose()?;
+                encode(
+                    &training::descent::run_optimize(s, data.as_ref())
+                        .map_err(|e| e.to_string())?,
+                )
+            }
         },
         StageKind::Section(Section::Analysis(spec)) => {
             let table = match spec {
@@ -156,12 +167,25 @@ pub fn run(
                 }
                 analysis::AnalysisSpec::Joints(s) => analysis::joints(&input(inputs, &s.model)?),
                 analysis::AnalysisSpec::Regions(s) => {
-                    analysis::with_network(&input(inputs, &s.model)?, |net| analysis::regions::regions(net, s))
+                    analysis::with_network(&input(inputs, &s.model)?, |net| {
+                        analysis::regions::regions(net, s)
+                    })
                 }
                 analysis::AnalysisSpec::EvaluateGrid(s) => {
-                    analysis::with_network(&input(inputs, &s.model)?, |net| analysis::regions::evaluate_grid(net, s))
+                    analysis::with_network(&input(inputs, &s.model)?, |net| {
+                        analysis::regions::evaluate_grid(net, s)
+                    })
                 }
                 analysis::AnalysisSpec::RegionCounts(s) => analysis::counts::region_counts(s),
+                analysis::AnalysisSpec::LossGrid(s) => {
+                    let data = s
+                        .objective
+                        .data()
+                        .map(|d| input::<data::Dataset>(inputs, d))
+                        .transpose()?;
+                    training::descent::loss_grid(s, data.as_ref())
+                        .map_err(|e| analysis::Error::Unsupported(e.to_string()))
+                }
             };
             encode(&table.map_err(|e| e.to_string())?)
         }
@@ -196,6 +220,14 @@ fn columns(
             ]))
         }
         Some(SectionKind::Analysis) => Ok(input::<data::Table>(inputs, name)?.columns),
+        Some(SectionKind::Train)
+            if matches!(
+                fig.sections.get(name),
+                Some(Section::Train(training::TrainSpec::Optimize(_)))
+            ) =>
+        {
+            Ok(input::<data::Table>(inputs, name)?.columns)
+        }
         _ => Err(format!("section `{name}` produces no table to plot")),
     }
 }

@@ -10,6 +10,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub enum TrainSpec {
     /// Closed-form least-squares fit of the output layer (`kind = "least-squares"`).
     LeastSquares(LeastSquaresSpec),
+    /// Run an optimiser on a two-parameter loss and record its trajectory (`kind = "optimize"`).
+    Optimize(crate::descent::OptimizeSpec),
 }
 
 /// `kind = "least-squares"`: fit the output bias and weights of a shallow or `relu-basis` model
@@ -32,7 +34,7 @@ pub struct LeastSquaresSpec {
 
 impl TrainSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
-    pub const KINDS: &'static [&'static str] = &["least-squares"];
+    pub const KINDS: &'static [&'static str] = &["least-squares", "optimize"];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.
@@ -42,13 +44,17 @@ impl TrainSpec {
     ) -> Result<Option<Self>, D::Error> {
         Ok(Some(match kind {
             "least-squares" => TrainSpec::LeastSquares(LeastSquaresSpec::deserialize(d)?),
+            "optimize" => TrainSpec::Optimize(crate::descent::OptimizeSpec::deserialize(d)?),
             _ => return Ok(None),
         }))
     }
 
     /// Impossible values serde cannot see, as `(field path relative to the section, message)`.
     pub fn validate(&self) -> Vec<(String, String)> {
-        Vec::new()
+        match self {
+            TrainSpec::LeastSquares(_) => Vec::new(),
+            TrainSpec::Optimize(s) => s.validate(),
+        }
     }
 
     /// Names of other sections this spec refers to, as `(field, section name)`:
@@ -58,6 +64,12 @@ impl TrainSpec {
             TrainSpec::LeastSquares(s) => {
                 vec![("model", s.model.as_str()), ("data", s.data.as_str())]
             }
+            TrainSpec::Optimize(s) => s
+                .objective
+                .data()
+                .map(|d| ("data", d))
+                .into_iter()
+                .collect(),
         }
     }
 }

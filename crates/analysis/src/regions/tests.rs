@@ -100,7 +100,11 @@ fn fig_3_8_has_seven_regions() {
     // cell falls apart into pieces on a coarse grid; they are one region all the same.
     for n in [50, 60, 64, 80, 95, 100, 110, 120, 128, 150] {
         let centres: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) * 10.0 / n as f64).collect();
-        assert_eq!(regions_2d(&net, &centres, &centres).unwrap().count, 7, "{n} x {n} grid");
+        assert_eq!(
+            regions_2d(&net, &centres, &centres).unwrap().count,
+            7,
+            "{n} x {n} grid"
+        );
     }
 
     let axis = linspace(0.0, 10.0, 201);
