@@ -121,9 +121,17 @@ fn figure_3_8_has_seven_regions() {
 fn figure_3_9_marks_the_book_point() {
     // D = 500 hidden units, Di = 100 inputs: 51,001 parameters and more than 10^107 regions.
     let art = build_real("3.9");
-    let (key, _) = art.iter().find(|(k, v)| k.ends_with(".params") && v.contains(&51_001.0)).expect("the point D = 500, Di = 100");
+    let (key, _) = art
+        .iter()
+        .find(|(k, v)| k.ends_with(".params") && v.contains(&51_001.0))
+        .expect("the point D = 500, Di = 100");
     let i = art[key].iter().position(|p| *p == 51_001.0).unwrap();
-    let log10 = art.get(&key.replace(".params", ".log10-regions")).map(|v| v[i]);
+    let log10 = art
+        .get(&key.replace(".params", ".log10-regions"))
+        .map(|v| v[i]);
     let regions = art.get(&key.replace(".params", ".regions")).map(|v| v[i]);
-    assert!(log10.is_some_and(|l| l > 107.0) || regions.is_some_and(|r| r > 1e107), "{log10:?} {regions:?}");
+    assert!(
+        log10.is_some_and(|l| l > 107.0) || regions.is_some_and(|r| r > 1e107),
+        "{log10:?} {regions:?}"
+    );
 }

@@ -9,8 +9,9 @@
 //!
 //! - on a 1-D grid, maximal runs of equal patterns ([`regions_1d`]); the boundaries between runs
 //!   are refined by bisection on the network to the joint positions;
-//! - on a 2-D grid, 4-connected components of equal pattern found by flood fill
-//!   ([`regions_2d`]), so two separate patches with the same pattern count twice.
+//! - on a 2-D grid, distinct patterns ([`regions_2d`]): 4-connected components are found by
+//!   flood fill, and components that share a pattern are merged, because a pattern's region is
+//!   convex and a split can only come from a grid too coarse near a crossing of joints.
 //!
 //! A composition counts the patterns of every network's hidden units together, so its regions
 //! are the maximal sets on which the composite is linear given the joints of both networks.

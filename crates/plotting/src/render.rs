@@ -23,7 +23,7 @@ use plotters::style::{
 };
 
 use crate::figure::{Grid, columns, lookup, place, scalar, series_name};
-use crate::geom::{Pt, Rect, clip_polygon, clip_polyline, dash_polyline, to_pixels};
+use crate::geom::{Pt, Rect, clip_polygon, clip_polyline, to_pixels};
 use crate::spec::{
     Anchor, BandSpec, Dash, FontSize, HeatmapSpec, LegendSpec, LineSpec, MarkerSize, PanelSpec,
     Positions, RuleSpec, Scale, ScatterSpec, SegmentsSpec, SeriesSpec, ShadeSpec, TextSpec, Value,
@@ -71,6 +71,7 @@ pub fn render_svg(fig: &Figure, style: &Style) -> Result<String> {
             style,
             texts: Cell::new(0),
             polygons: Cell::new(0),
+            polylines: Cell::new(0),
             fixups: RefCell::new(Fixups::default()),
         };
         canvas
@@ -296,6 +297,8 @@ struct Canvas<'a, 'b> {
     /// `<text>` and `<polygon>` elements drawn so far (to name them in `fixups`).
     texts: Cell<usize>,
     polygons: Cell<usize>,
+    /// `<polyline>` elements drawn so far.
+    polylines: Cell<usize>,
     /// What the final text pass must add to single elements.
     fixups: RefCell<Fixups>,
 }
@@ -311,7 +314,9 @@ impl Canvas<'_, '_> {
     }
 
     /// A polyline already in integer pixels.
-    fn path(&self, points: Vec<(i32, i32)>, color: RGBAColor, width: u32) -> Result<()> {
+    /// Draws one polyline; returns its index among the `<polyline>`s.
+    fn path(&self, points: Vec<(i32, i32)>, color: RGBAColor, width: u32) -> Result<usize> {
+        let index = self.polylines.replace(self.polylines.get() + 1);
         let style = ShapeStyle {
             color,
             filled: false,
@@ -319,7 +324,8 @@ impl Canvas<'_, '_> {
         };
         self.area
             .draw(&PathElement::new(points, style))
-            .map_err(draw_error)
+            .map_err(draw_error)?;
+        Ok(index)
     }
 
     /// Strokes a polyline (pixels, `f64`): split at non-finite points, dashed, clipped to
@@ -337,14 +343,16 @@ impl Canvas<'_, '_> {
             if let Some(end) = clip_polyline(&run, clip).last().and_then(|p| p.last()) {
                 last = Some(*end);
             }
-            let dashes = match dash {
-                Some(pattern) => dash_polyline(&run, pattern),
-                None => vec![run],
-            };
-            for piece in dashes.iter().flat_map(|d| clip_polyline(d, clip)) {
+            // Dashes are an SVG `stroke-dasharray` on the whole clipped piece (one element, not
+            // one per dash), added by the final text pass.
+            let dasharray = dash.map(|pattern| pattern.iter().map(|v| crate::svg::fixed(*v)).collect::<Vec<_>>().join(" "));
+            for piece in clip_polyline(&run, clip) {
                 let pixels = to_pixels(&piece);
                 if pixels.len() >= 2 {
-                    self.path(pixels, color, width)?;
+                    let index = self.path(pixels, color, width)?;
+                    if let Some(d) = &dasharray {
+                        self.fixups.borrow_mut().dashed_polylines.insert(index, d.clone());
+                    }
                 }
             }
         }

@@ -25,6 +25,8 @@ pub(crate) struct Fixups {
     pub text_angles: BTreeMap<usize, f64>,
     /// `<polygon>` indices that get a 1 px stroke of their fill colour.
     pub sealed_polygons: BTreeSet<usize>,
+    /// `<polyline>` index -> `stroke-dasharray` (px) for dashed and dotted lines.
+    pub dashed_polylines: BTreeMap<usize, String>,
 }
 
 /// Rewrites plotters' SVG output (see the module docs).
@@ -38,7 +40,7 @@ pub(crate) fn finish(
     let mut out = String::with_capacity(svg.len() + svg.len() / 8);
     let mut in_text = false;
     let mut size = 0.0;
-    let (mut text_index, mut polygon_index) = (0, 0);
+    let (mut text_index, mut polygon_index, mut polyline_index) = (0, 0, 0);
     for line in svg.lines() {
         if let Some(rest) = line.strip_prefix("<svg ") {
             let view_box = attribute(rest, "viewBox").unwrap_or_default();
@@ -51,8 +53,12 @@ pub(crate) fn finish(
             .expect("writing to a String");
         } else if let Some(rest) = line.strip_prefix("<polyline ") {
             out.push_str("<polyline stroke-linejoin=\"round\" ");
+            if let Some(d) = fixups.dashed_polylines.get(&polyline_index) {
+                write!(out, "stroke-dasharray=\"{d}\" ").expect("writing to a String");
+            }
             out.push_str(rest);
             out.push('\n');
+            polyline_index += 1;
         } else if let Some(rest) = line.strip_prefix("<polygon ") {
             if fixups.sealed_polygons.contains(&polygon_index) {
                 let fill = attribute(rest, "fill").unwrap_or("none");
