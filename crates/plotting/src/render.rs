@@ -345,13 +345,22 @@ impl Canvas<'_, '_> {
             }
             // Dashes are an SVG `stroke-dasharray` on the whole clipped piece (one element, not
             // one per dash), added by the final text pass.
-            let dasharray = dash.map(|pattern| pattern.iter().map(|v| crate::svg::fixed(*v)).collect::<Vec<_>>().join(" "));
+            let dasharray = dash.map(|pattern| {
+                pattern
+                    .iter()
+                    .map(|v| crate::svg::fixed(*v))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
             for piece in clip_polyline(&run, clip) {
                 let pixels = to_pixels(&piece);
                 if pixels.len() >= 2 {
                     let index = self.path(pixels, color, width)?;
                     if let Some(d) = &dasharray {
-                        self.fixups.borrow_mut().dashed_polylines.insert(index, d.clone());
+                        self.fixups
+                            .borrow_mut()
+                            .dashed_polylines
+                            .insert(index, d.clone());
                     }
                 }
             }

@@ -356,7 +356,10 @@ fn dashed_lines_carry_the_style_dash_pattern() {
     assert!(line.contains(&expected), "{line} should contain {expected}");
     let dashes = polylines(&svg, "#C6CDCF");
     assert_eq!(dashes.len(), 1, "one element, not one per dash");
-    assert!(dashes[0].len() == 2 && dashes[0][0].1 == dashes[0][1].1, "level");
+    assert!(
+        dashes[0].len() == 2 && dashes[0][0].1 == dashes[0][1].1,
+        "level"
+    );
 }
 
 #[test]

@@ -509,6 +509,9 @@ fn piecewise_linear_activations() {
     }));
     assert!(!activation_is_piecewise_linear(Activation::Tanh));
     assert!(!activation_is_piecewise_linear(Activation::Gelu));
-    // The existing model kinds are untouched by this module.
-    assert_eq!(ModelSpec::KINDS, &["activation", "shallow", "relu-basis"]);
+    // Deep and composed networks are spec kinds of their own.
+    assert_eq!(
+        ModelSpec::KINDS,
+        &["activation", "shallow", "relu-basis", "deep", "composed"]
+    );
 }
