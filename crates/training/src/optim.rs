@@ -600,6 +600,13 @@ impl Trajectory {
         if !self.step_sizes.is_empty() {
             table.insert("step-size", self.step_sizes.clone());
         }
+        // Where the run ends, as one-value columns (for markers and printed values).
+        if let (Some(p), Some(l)) = (self.params.last(), self.losses.last()) {
+            table.insert("final-loss", vec![*l]);
+            for (k, v) in p.iter().enumerate() {
+                table.insert(format!("final-phi{k}"), vec![*v]);
+            }
+        }
         table
     }
 }

@@ -419,6 +419,9 @@ fn gd_line_search_records_steps_and_never_increases_the_loss() {
     let table = traj.to_table();
     assert_eq!(table.get("step-size").unwrap().len(), 10);
     assert_eq!(table.get("phi1").unwrap().len(), 11);
+    // The end of the run as one-value columns.
+    assert_eq!(table.get("final-phi1").unwrap(), &[traj.params[10][1]]);
+    assert_eq!(table.get("final-loss").unwrap(), &[traj.losses[10]]);
 }
 
 // ---------------------------------------------------------------------------------------------
