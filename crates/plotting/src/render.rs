@@ -1134,25 +1134,7 @@ fn draw_frame_and_axes(
         let at = (f.x0 - canvas.px(place.y_label_offset), centre.1);
         canvas.text(label, at, fs.label, text_color, HPos::Center, true)?;
     }
-    if let Some(title) = &spec.title {
-        let at = (centre.0, f.y0 - canvas.px(lay.title_baseline));
-        canvas.text(title, at, fs.title, text_color, HPos::Center, false)?;
-    }
-    if let Some(letter) = place.letter {
-        let at = (
-            f.x0 - canvas.px(lay.letter_gap),
-            f.y0 - canvas.px(lay.letter_baseline),
-        );
-        canvas.text(
-            &format!("{letter})"),
-            at,
-            fs.letter,
-            text_color,
-            HPos::Right,
-            false,
-        )?;
-    }
-    Ok(())
+    surface::draw_title_and_letter(canvas, spec.title.as_deref(), place.letter, f, style)
 }
 
 fn draw_legend(

@@ -474,8 +474,8 @@ fn overlap(a: &Rect, b: &Rect) -> bool {
     a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1
 }
 
-/// The title above the frame and the letter at its top-left corner, as in 2D panels.
-fn draw_title_and_letter(
+/// The title above the frame and the letter at its top-left corner (2-D and 3-D panels alike).
+pub(super) fn draw_title_and_letter(
     canvas: &Canvas,
     title: Option<&str>,
     letter: Option<char>,
