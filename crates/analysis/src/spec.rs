@@ -23,6 +23,8 @@ pub enum AnalysisSpec {
     RegionCounts(crate::counts::RegionCountsSpec),
     /// A two-parameter loss on a grid, for heatmaps and surfaces (`kind = "loss-grid"`).
     LossGrid(training::descent::LossGridSpec),
+    /// The fitted function at every position of an `optimize` run (`kind = "path-fits"`).
+    PathFits(training::descent::PathFitsSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -84,6 +86,7 @@ impl AnalysisSpec {
         "evaluate-grid",
         "region-counts",
         "loss-grid",
+        "path-fits",
     ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
@@ -101,6 +104,7 @@ impl AnalysisSpec {
                 AnalysisSpec::EvaluateGrid(crate::regions::EvaluateGridSpec::deserialize(d)?)
             }
             "loss-grid" => AnalysisSpec::LossGrid(training::descent::LossGridSpec::deserialize(d)?),
+            "path-fits" => AnalysisSpec::PathFits(training::descent::PathFitsSpec::deserialize(d)?),
             "region-counts" => {
                 AnalysisSpec::RegionCounts(crate::counts::RegionCountsSpec::deserialize(d)?)
             }
@@ -117,11 +121,13 @@ impl AnalysisSpec {
             AnalysisSpec::EvaluateGrid(s) => s.validate(),
             AnalysisSpec::RegionCounts(s) => s.validate(),
             AnalysisSpec::LossGrid(s) => s.validate(),
+            AnalysisSpec::PathFits(s) => s.validate(),
         }
     }
 
     /// Names of other sections this spec refers to, as `(field, section name)`: `("model", …)`
-    /// names a `[model.*]` or `[train.*]` section, `("data", …)` a `[data.*]` section.
+    /// names a `[model.*]` or `[train.*]` section, `("data", …)` a `[data.*]` section,
+    /// `("trajectory", …)` a `[train.*]` section with `kind = "optimize"`.
     pub fn references(&self) -> Vec<(&'static str, &str)> {
         match self {
             AnalysisSpec::Evaluate(s) => vec![("model", s.model.as_str())],
@@ -138,6 +144,7 @@ impl AnalysisSpec {
                 .map(|d| ("data", d))
                 .into_iter()
                 .collect(),
+            AnalysisSpec::PathFits(s) => vec![("trajectory", s.trajectory.as_str())],
         }
     }
 }

@@ -333,6 +333,7 @@ impl<'a> Parser<'a> {
                 let wanted: &[SectionKind] = match field {
                     "model" => &[SectionKind::Model, SectionKind::Train],
                     "data" => &[SectionKind::Data],
+                    "trajectory" => &[SectionKind::Train],
                     _ => &SectionKind::ALL,
                 };
                 match section_values.get(target) {

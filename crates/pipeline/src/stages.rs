@@ -177,6 +177,10 @@ pub fn run(
                     })
                 }
                 analysis::AnalysisSpec::RegionCounts(s) => analysis::counts::region_counts(s),
+                analysis::AnalysisSpec::PathFits(s) => {
+                    training::descent::path_fits(s, &input(inputs, &s.trajectory)?)
+                        .map_err(|e| analysis::Error::Unsupported(e.to_string()))
+                }
                 analysis::AnalysisSpec::LossGrid(s) => {
                     let data = s
                         .objective

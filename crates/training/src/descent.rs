@@ -229,3 +229,95 @@ pub fn loss_grid(spec: &LossGridSpec, data: Option<&Dataset>) -> Result<Table, O
     table.insert("z", z);
     Ok(table)
 }
+
+/// The model a two-parameter loss fits, evaluated at every position of an `optimize` run.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FitFunction {
+    /// y = φ0 + φ1·x (the model of `linear-regression`).
+    Line,
+    /// y = sin(φ0 + 0.06·φ1·x)·exp(−(φ0 + 0.06·φ1·x)²/32) (the model of `gabor`).
+    Gabor,
+}
+
+/// `kind = "path-fits"` (an analysis): the fitted function at each position of a trajectory,
+/// on a grid of x. Columns `x` and `y.{k}` for step k = 0, 1, ...
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PathFitsSpec {
+    /// The `[train.*]` section with `kind = "optimize"`.
+    pub trajectory: String,
+    /// The function its parameters describe.
+    pub function: FitFunction,
+    /// Where to evaluate it.
+    pub x: GridSpec,
+}
+
+impl PathFitsSpec {
+    /// Impossible values, as (field path, message).
+    pub fn validate(&self) -> Vec<(String, String)> {
+        data::nest_issues("x", self.x.validate())
+    }
+}
+
+/// Evaluates `spec.function` with the parameters of every step of a trajectory table (columns
+/// `phi0`, `phi1`, as [`run_optimize`] writes them).
+pub fn path_fits(spec: &PathFitsSpec, trajectory: &Table) -> Result<Table, OptimError> {
+    let column = |name: &str| {
+        trajectory.get(name).ok_or_else(|| {
+            OptimError::InvalidData(format!(
+                "`{}` is not a trajectory: it has no column `{name}`",
+                spec.trajectory
+            ))
+        })
+    };
+    let (phi0, phi1) = (column("phi0")?, column("phi1")?);
+    let xs = spec.x.points();
+    let mut table = Table::new();
+    for (k, (&a, &b)) in phi0.iter().zip(phi1).enumerate() {
+        let ys = xs
+            .iter()
+            .map(|&x| match spec.function {
+                FitFunction::Line => a + b * x,
+                FitFunction::Gabor => crate::loss2d::gabor(a, b, x),
+            })
+            .collect();
+        table.insert(format!("y.{k}"), ys);
+    }
+    table.insert("x", xs);
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_fits_evaluate_each_position() {
+        let mut traj = Table::new();
+        traj.insert("phi0", vec![1.0, 0.5]);
+        traj.insert("phi1", vec![-1.0, 2.0]);
+        let spec = PathFitsSpec {
+            trajectory: "run".into(),
+            function: FitFunction::Line,
+            x: GridSpec::new(0.0, 2.0, 3),
+        };
+        let t = path_fits(&spec, &traj).unwrap();
+        assert_eq!(t.get("x").unwrap(), &[0.0, 1.0, 2.0]);
+        assert_eq!(t.get("y.0").unwrap(), &[1.0, 0.0, -1.0]);
+        assert_eq!(t.get("y.1").unwrap(), &[0.5, 2.5, 4.5]);
+        let gabor = PathFitsSpec {
+            function: FitFunction::Gabor,
+            ..spec
+        };
+        let t = path_fits(&gabor, &traj).unwrap();
+        assert_eq!(
+            t.get("y.1").unwrap()[2],
+            crate::loss2d::gabor(0.5, 2.0, 2.0)
+        );
+        assert!(
+            path_fits(&gabor, &Table::new()).is_err(),
+            "a table without phi0 is refused"
+        );
+    }
+}
