@@ -249,14 +249,13 @@ fn write_figure_outputs(
     let outputs = art.output_hashes();
     let lock_path = ws.lock_path(fig);
     // An up-to-date lock (same key, platform and output hashes) needs no re-parse of the numbers.
-    if let Ok(Some(old)) = FigureLock::read(&lock_path) {
-        if old.key == done.key.to_hex()
-            && old.platform == platform
-            && old.outputs == outputs
-            && old.figure == fig.meta.id
-        {
-            return Ok(());
-        }
+    if let Ok(Some(old)) = FigureLock::read(&lock_path)
+        && old.key == done.key.to_hex()
+        && old.platform == platform
+        && old.outputs == outputs
+        && old.figure == fig.meta.id
+    {
+        return Ok(());
     }
     let numbers = art
         .series()?
