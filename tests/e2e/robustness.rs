@@ -196,9 +196,14 @@ proptest! {
             let digests = pipeline::digest::Digests::current();
             let plan = pipeline::plan::Plan::new(std::slice::from_ref(&spec), &[0], style, &digests);
             prop_assert_eq!(plan.stages.len(), spec.sections.len() + 1);
+            // Parsing and planning the same text again gives the same keys (no hidden order).
+            let (again, _) = pipeline::spec::parse_figure(path, &source);
+            let again = again.expect("the same text parses again");
+            let replan = pipeline::plan::Plan::new(std::slice::from_ref(&again), &[0], style, &digests);
             for i in 0..plan.stages.len() {
                 let m = plan.manifest(i, &Default::default(), "test-platform");
-                prop_assert_eq!(m.key(), m.key());
+                prop_assert_eq!(m.key(), cache::Key::of(&m.canonical()));
+                prop_assert_eq!(m.key(), replan.manifest(i, &Default::default(), "test-platform").key());
             }
         }
     }
