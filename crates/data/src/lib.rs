@@ -5,6 +5,8 @@
 //! [`Table`], the one result type every analysis stage emits. Nothing here reads files, plots or
 //! looks at the clock; the same spec always gives the same numbers.
 
+pub mod bundle;
+mod classes;
 mod function;
 mod grid;
 pub mod mnist1d;
@@ -14,6 +16,8 @@ mod table;
 #[cfg(test)]
 mod tests;
 
+pub use bundle::{Array, Bundle, BundleError};
+pub use classes::ClassificationSet;
 pub use function::{FourierSpec, FunctionSpec};
 pub use grid::{GridSpec, MAX_GRID_POINTS};
 pub use spec::{DataSpec, FunctionDataSpec, PointsSpec};
@@ -60,7 +64,26 @@ pub fn generate(spec: &DataSpec) -> Result<Dataset> {
             x: s.x.clone(),
             y: s.y.clone(),
         },
+        DataSpec::Mnist1d(_) => {
+            return Err(Error::InvalidSpec(vec![(
+                "kind".into(),
+                "mnist1d is a classification set: use `generate_classes`".into(),
+            )]));
+        }
     })
+}
+
+/// Generates the classification set a spec describes (`kind = "mnist1d"`).
+///
+/// Fails with [`Error::InvalidSpec`] for invalid values or a kind that is not a classification set.
+pub fn generate_classes(spec: &DataSpec) -> Result<ClassificationSet> {
+    match spec {
+        DataSpec::Mnist1d(s) => Ok(ClassificationSet::from_mnist1d(&mnist1d::generate(s)?)),
+        _ => Err(Error::InvalidSpec(vec![(
+            "kind".into(),
+            "expected a classification data set (mnist1d)".into(),
+        )])),
+    }
 }
 
 /// Errors of the `data` crate.

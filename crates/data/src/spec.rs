@@ -13,6 +13,8 @@ pub enum DataSpec {
     Function(FunctionDataSpec),
     /// Explicit points (`kind = "points"`).
     Points(PointsSpec),
+    /// The MNIST-1D classification set (`kind = "mnist1d"`, UDL section 8.1).
+    Mnist1d(crate::mnist1d::Mnist1dSpec),
 }
 
 /// `kind = "function"`: y = f(x) sampled on an evenly spaced grid, without noise.
@@ -51,7 +53,7 @@ pub struct PointsSpec {
 
 impl DataSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
-    pub const KINDS: &'static [&'static str] = &["function", "points"];
+    pub const KINDS: &'static [&'static str] = &["function", "points", "mnist1d"];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.
@@ -62,6 +64,7 @@ impl DataSpec {
         Ok(Some(match kind {
             "function" => DataSpec::Function(FunctionDataSpec::deserialize(d)?),
             "points" => DataSpec::Points(PointsSpec::deserialize(d)?),
+            "mnist1d" => DataSpec::Mnist1d(crate::mnist1d::Mnist1dSpec::deserialize(d)?),
             _ => return Ok(None),
         }))
     }
@@ -96,7 +99,14 @@ impl DataSpec {
                 }
                 issues
             }
+            DataSpec::Mnist1d(s) => s.validate(),
         }
+    }
+
+    /// Whether the kind makes a classification set ([`crate::ClassificationSet`]) rather than a
+    /// 1-D [`crate::Dataset`].
+    pub fn is_classification(&self) -> bool {
+        matches!(self, DataSpec::Mnist1d(_))
     }
 
     /// Names of other sections this spec refers to, as `(field, section name)`: none for data.

@@ -10,6 +10,7 @@
 
 mod activation;
 pub mod deep;
+pub mod net;
 mod shallow;
 mod spec;
 
@@ -69,6 +70,12 @@ impl Model {
             }
             ModelSpec::Deep(s) => Model::Deep(deep::DeepNet::build(s)?),
             ModelSpec::Composed(s) => Model::Composed(deep::Composition::build(s)?),
+            ModelSpec::Mlp(_) | ModelSpec::Cnn1d(_) => {
+                return Err(Error::InvalidSpec(vec![(
+                    "kind".into(),
+                    "a trainable network is initialised with `net::init`, not built by hand".into(),
+                )]));
+            }
         })
     }
 

@@ -22,6 +22,10 @@ pub enum ModelSpec {
     Deep(crate::deep::DeepSpec),
     /// Networks applied one after another (`kind = "composed"`, UDL section 4.1).
     Composed(crate::deep::ComposedSpec),
+    /// A trainable fully connected network (`kind = "mlp"`).
+    Mlp(crate::net::MlpSpec),
+    /// A trainable 1-D convolutional network (`kind = "cnn1d"`).
+    Cnn1d(crate::net::CnnSpec),
 }
 
 /// `kind = "activation"`: `y = a[x]`, e.g. the curves of UDL figs. 3.1 and 3.13.
@@ -98,7 +102,15 @@ impl ReluBasisSpec {
 impl ModelSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
     pub const KINDS: &'static [&'static str] =
-        &["activation", "shallow", "relu-basis", "deep", "composed"];
+        &[
+        "activation",
+        "shallow",
+        "relu-basis",
+        "deep",
+        "composed",
+        "mlp",
+        "cnn1d",
+    ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.
@@ -112,6 +124,8 @@ impl ModelSpec {
             "relu-basis" => ModelSpec::ReluBasis(ReluBasisSpec::deserialize(d)?),
             "deep" => ModelSpec::Deep(crate::deep::DeepSpec::deserialize(d)?),
             "composed" => ModelSpec::Composed(crate::deep::ComposedSpec::deserialize(d)?),
+            "mlp" => ModelSpec::Mlp(crate::net::MlpSpec::deserialize(d)?),
+            "cnn1d" => ModelSpec::Cnn1d(crate::net::CnnSpec::deserialize(d)?),
             _ => return Ok(None),
         }))
     }
@@ -128,6 +142,9 @@ impl ModelSpec {
             }
             ModelSpec::Deep(s) => s.validate(),
             ModelSpec::Composed(s) => s.validate(),
+            ModelSpec::Mlp(_) | ModelSpec::Cnn1d(_) => {
+                self.net().map(|n| n.validate()).unwrap_or_default()
+            }
             ModelSpec::ReluBasis(s) => {
                 let mut issues = Vec::new();
                 if s.regions == 0 {
@@ -163,6 +180,15 @@ impl ModelSpec {
                 }
                 issues
             }
+        }
+    }
+
+    /// The trainable-network spec, for kinds `mlp` and `cnn1d`.
+    pub fn net(&self) -> Option<crate::net::NetSpec> {
+        match self {
+            ModelSpec::Mlp(s) => Some(crate::net::NetSpec::Mlp(s.clone())),
+            ModelSpec::Cnn1d(s) => Some(crate::net::NetSpec::Cnn1d(s.clone())),
+            _ => None,
         }
     }
 

@@ -1,0 +1,383 @@
+//! The one module that uses dfdx: runtime-shaped parameter tensors, forward passes with
+//! autograd, losses, and optimiser steps through dfdx's per-tensor update kernels.
+//!
+//! dfdx 0.13's `nn` layers take only compile-time sizes, so parameters are plain
+//! `Tensor<(usize, usize)>` weights (`fan-in × outputs`, no transpose) and `Tensor<(usize,)>`
+//! biases. A dense layer is `a[h·W + b]` (UDL eq. 4.13 with row vectors); a 1-D convolution
+//! (UDL eq. 10.6) is im2col by `gather` (activations are channels-last rows `(batch·len, ch)`,
+//! padding points at one appended zero row), a reshape to `(batch·out_len, kernel·ch)`, and one
+//! matmul. Gradients come from dfdx's tape; optimiser state lives in `Gradients` maps keyed by
+//! parameter, updated by `SgdConfig::try_update` / `AdamConfig::try_update`.
+//!
+//! gemm's internal threading is switched off by default ([`set_gemm_threads`]): for these
+//! small matrices one thread per training stage is faster, and stages run in parallel instead.
+//! The results do not depend on it either way (gemm splits only the output blocks).
+
+use dfdx::optim::{Momentum, WeightDecay};
+use dfdx::prelude::*;
+
+use super::{Arch, Layer, NetActivation, Weights};
+
+type Mat<T = NoneTape> = Tensor<(usize, usize), f32, Cpu, T>;
+type Vector = Tensor<(usize,), f32, Cpu>;
+
+/// Lets gemm split one matrix product over threads (`true`) or not (`false`, the default
+/// once a [`Net`] exists).
+pub fn set_gemm_threads(on: bool) {
+    gemm_common::gemm::set_threading_threshold(if on { 48 * 48 * 256 } else { usize::MAX });
+}
+
+fn default_threading() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| set_gemm_threads(false));
+}
+
+/// An optimiser of UDL chapter 6 for network parameters (PyTorch's update rules).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Optimizer {
+    /// SGD, optionally with (Nesterov) momentum: `v ← μv + g; θ ← θ − α v`
+    /// (Nesterov: `θ ← θ − α (g + μ v)`); `weight_decay` adds `λθ` to the gradient.
+    Sgd {
+        /// Momentum μ (0: none).
+        momentum: f64,
+        /// Nesterov momentum.
+        nesterov: bool,
+        /// L2 weight decay λ.
+        weight_decay: f64,
+    },
+    /// Adam (Kingma & Ba 2015, UDL eq. 6.16); `decoupled` makes the weight decay AdamW's.
+    Adam {
+        /// β1, β2.
+        betas: [f64; 2],
+        /// ε.
+        eps: f64,
+        /// Weight decay λ.
+        weight_decay: f64,
+        /// AdamW (decoupled) instead of L2 weight decay.
+        decoupled: bool,
+    },
+}
+
+/// The training loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loss {
+    /// Softmax cross-entropy (UDL eq. 5.24) against integer labels.
+    CrossEntropy,
+    /// Mean squared error (UDL eq. 5.11, up to a constant) against one-hot targets.
+    LeastSquares,
+}
+
+/// Why a training step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    /// The loss became NaN or infinite.
+    #[error("the loss is {0}")]
+    NonFinite(f32),
+    /// Inputs do not match the network.
+    #[error("{0}")]
+    Shape(String),
+}
+
+/// A network on the dfdx CPU device, with its optimiser state.
+pub struct Net {
+    dev: Cpu,
+    arch: Arch,
+    w: Vec<Mat>,
+    b: Vec<Vector>,
+    moment1: Gradients<f32, Cpu>,
+    moment2: Gradients<f32, Cpu>,
+    steps: i32,
+    gather: Vec<Option<(usize, Tensor<(usize,), usize, Cpu>)>>,
+}
+
+impl std::fmt::Debug for Net {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Net").field("arch", &self.arch).finish()
+    }
+}
+
+impl Net {
+    /// Loads weights onto a fresh device.
+    pub fn new(weights: &Weights) -> Net {
+        default_threading();
+        let dev = Cpu::default();
+        let mut w = Vec::new();
+        let mut b = Vec::new();
+        for (layer, (lw, lb)) in weights.arch.layers.iter().zip(&weights.params) {
+            let [r, c] = layer.weight_shape();
+            w.push(dev.tensor_from_vec(lw.clone(), (r, c)));
+            b.push(dev.tensor_from_vec(lb.clone(), (c,)));
+        }
+        Net {
+            gather: vec![None; weights.arch.layers.len()],
+            dev,
+            arch: weights.arch.clone(),
+            w,
+            b,
+            moment1: Gradients::leaky(),
+            moment2: Gradients::leaky(),
+            steps: 0,
+        }
+    }
+
+    /// The architecture.
+    pub fn arch(&self) -> &Arch {
+        &self.arch
+    }
+
+    /// The current parameters.
+    pub fn weights(&self) -> Weights {
+        Weights::new(
+            self.arch.clone(),
+            self.w
+                .iter()
+                .zip(&self.b)
+                .map(|(w, b)| (w.as_vec(), b.as_vec()))
+                .collect(),
+        )
+    }
+
+    fn check_input(&self, x: &[f32], batch: usize) -> Result<(), StepError> {
+        if batch == 0 || x.len() != batch * self.arch.inputs {
+            return Err(StepError::Shape(format!(
+                "expected {batch} examples of {} values, found {} values",
+                self.arch.inputs,
+                x.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The im2col index of conv layer `i` for `batch` examples (cached for the last batch size).
+    fn gather_index(&mut self, i: usize, batch: usize) -> Tensor<(usize,), usize, Cpu> {
+        if let Some((b, idx)) = &self.gather[i]
+            && *b == batch
+        {
+            return idx.clone();
+        }
+        let Layer::Conv {
+            kernel,
+            stride,
+            padding,
+            in_len,
+            out_len,
+            ..
+        } = self.arch.layers[i]
+        else {
+            unreachable!("gather index of a dense layer")
+        };
+        let zero_row = batch * in_len;
+        let mut idx = Vec::with_capacity(batch * out_len * kernel);
+        for e in 0..batch {
+            for t in 0..out_len {
+                for k in 0..kernel {
+                    let pos = (t * stride + k) as isize - padding as isize;
+                    idx.push(if (0..in_len as isize).contains(&pos) {
+                        e * in_len + pos as usize
+                    } else {
+                        zero_row
+                    });
+                }
+            }
+        }
+        let n = idx.len();
+        let idx = self.dev.tensor_from_vec(idx, (n,));
+        self.gather[i] = Some((batch, idx.clone()));
+        idx
+    }
+
+    /// The forward pass for `batch` examples; `h` holds `batch × inputs` values.
+    fn forward<T: Tape<f32, Cpu> + Merge<NoneTape>>(
+        &mut self,
+        mut h: Mat<T>,
+        batch: usize,
+    ) -> Mat<T> {
+        for i in 0..self.arch.layers.len() {
+            let w = self.w[i].clone().retaped::<T>();
+            let b = self.b[i].clone().retaped::<T>();
+            h = match self.arch.layers[i].clone() {
+                Layer::Dense {
+                    outputs,
+                    activation,
+                    residual,
+                    ..
+                } => {
+                    let rows = h.shape().0;
+                    if residual {
+                        let (x, tape) = h.split_tape();
+                        let z = x.clone().put_tape(tape).matmul(w)
+                            + b.broadcast_like::<_, Axis<0>>(&(rows, outputs));
+                        let (y, tape) = activate(z, activation).split_tape();
+                        x.put_tape(tape) + y
+                    } else {
+                        let z = h.matmul(w) + b.broadcast_like::<_, Axis<0>>(&(rows, outputs));
+                        activate(z, activation)
+                    }
+                }
+                Layer::Conv {
+                    in_channels,
+                    out_channels,
+                    kernel,
+                    in_len,
+                    out_len,
+                    activation,
+                    ..
+                } => {
+                    // Rows (example, position), columns channels; one zero row for the padding.
+                    let rows = h.reshape_like(&(batch * in_len, in_channels));
+                    let zeros: Mat = self.dev.zeros_like(&(1, in_channels));
+                    let padded: Mat<T> = (rows, zeros).concat_along(Axis::<0>);
+                    let idx = self.gather_index(i, batch);
+                    let cols: Mat<T> = padded.gather(idx);
+                    let cols = cols.reshape_like(&(batch * out_len, kernel * in_channels));
+                    let z = cols.matmul(w)
+                        + b.broadcast_like::<_, Axis<0>>(&(batch * out_len, out_channels));
+                    let a = activate(z, Some(activation));
+                    // Flatten (position, channel) per example for what follows.
+                    a.reshape_like(&(batch, out_len * out_channels))
+                }
+            };
+        }
+        h
+    }
+
+    /// The network's outputs for `n` examples (`x` is `n × inputs`), without gradients, in
+    /// chunks of at most `chunk` examples.
+    pub fn outputs(&mut self, x: &[f32], n: usize) -> Result<Vec<f32>, StepError> {
+        self.check_input(x, n)?;
+        const CHUNK: usize = 1000;
+        let d = self.arch.inputs;
+        let mut out = Vec::with_capacity(n * self.arch.outputs());
+        for start in (0..n).step_by(CHUNK) {
+            let m = CHUNK.min(n - start);
+            let xt = self
+                .dev
+                .tensor_from_vec(x[start * d..(start + m) * d].to_vec(), (m, d));
+            out.extend(self.forward(xt, m).as_vec());
+        }
+        Ok(out)
+    }
+
+    /// One optimiser step on a batch: forward, loss, backward, update with learning rate `lr`.
+    /// Returns the batch loss (before the update).
+    pub fn step(
+        &mut self,
+        x: &[f32],
+        labels: &[u8],
+        loss: Loss,
+        optimizer: &Optimizer,
+        lr: f64,
+    ) -> Result<f32, StepError> {
+        let batch = labels.len();
+        self.check_input(x, batch)?;
+        let k = self.arch.outputs();
+        if let Some(&y) = labels.iter().find(|&&y| y as usize >= k) {
+            return Err(StepError::Shape(format!(
+                "label {y} is not below the {k} outputs"
+            )));
+        }
+        let mut target = vec![0.0f32; batch * k];
+        for (row, &y) in labels.iter().enumerate() {
+            target[row * k + y as usize] = 1.0;
+        }
+        let target = self.dev.tensor_from_vec(target, (batch, k));
+        let xt = self
+            .dev
+            .tensor_from_vec(x.to_vec(), (batch, self.arch.inputs));
+        let out = self.forward(xt.leaky_trace(), batch);
+        let loss_t = match loss {
+            Loss::CrossEntropy => cross_entropy_with_logits_loss(out, target),
+            Loss::LeastSquares => mse_loss(out, target),
+        };
+        let value = loss_t.array();
+        if !value.is_finite() {
+            return Err(StepError::NonFinite(value));
+        }
+        let mut grads = loss_t.backward();
+        self.steps += 1;
+        for (w, b) in self.w.iter_mut().zip(self.b.iter_mut()) {
+            update(
+                w,
+                &mut grads,
+                &mut self.moment1,
+                &mut self.moment2,
+                optimizer,
+                lr,
+                self.steps,
+            );
+            update(
+                b,
+                &mut grads,
+                &mut self.moment1,
+                &mut self.moment2,
+                optimizer,
+                lr,
+                self.steps,
+            );
+        }
+        Ok(value)
+    }
+}
+
+fn activate<T: Tape<f32, Cpu>>(z: Mat<T>, a: Option<NetActivation>) -> Mat<T> {
+    match a {
+        None | Some(NetActivation::Linear) => z,
+        Some(NetActivation::Relu) => z.relu(),
+        Some(NetActivation::Tanh) => z.tanh(),
+        Some(NetActivation::Sigmoid) => z.sigmoid(),
+    }
+}
+
+fn update<S: Shape>(
+    p: &mut Tensor<S, f32, Cpu>,
+    grads: &mut Gradients<f32, Cpu>,
+    m1: &mut Gradients<f32, Cpu>,
+    m2: &mut Gradients<f32, Cpu>,
+    optimizer: &Optimizer,
+    lr: f64,
+    t: i32,
+) {
+    let g = grads
+        .get_or_alloc_mut(p)
+        .expect("CPU allocation cannot fail");
+    let v = m1.get_or_alloc_mut(p).expect("CPU allocation cannot fail");
+    match *optimizer {
+        Optimizer::Sgd {
+            momentum,
+            nesterov,
+            weight_decay,
+        } => {
+            let cfg = SgdConfig {
+                lr,
+                momentum: (momentum > 0.0).then(|| {
+                    if nesterov {
+                        Momentum::Nesterov(momentum)
+                    } else {
+                        Momentum::Classic(momentum)
+                    }
+                }),
+                weight_decay: (weight_decay > 0.0).then_some(WeightDecay::L2(weight_decay)),
+            };
+            cfg.try_update(p, v, g).expect("CPU update cannot fail");
+        }
+        Optimizer::Adam {
+            betas,
+            eps,
+            weight_decay,
+            decoupled,
+        } => {
+            let s = m2.get_or_alloc_mut(p).expect("CPU allocation cannot fail");
+            let cfg = AdamConfig {
+                lr,
+                betas,
+                eps,
+                weight_decay: (weight_decay > 0.0).then_some(if decoupled {
+                    WeightDecay::Decoupled(weight_decay)
+                } else {
+                    WeightDecay::L2(weight_decay)
+                }),
+            };
+            cfg.try_update(t, p, v, s, g).expect("CPU update cannot fail");
+        }
+    }
+}
