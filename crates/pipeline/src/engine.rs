@@ -168,7 +168,13 @@ pub fn build_with_store(
     let progress = Progress::new(opts.progress);
     let runner = |stage: &crate::plan::Stage,
                   inputs: &BTreeMap<String, std::sync::Arc<Vec<u8>>>| {
-        crate::stages::run(&ws.figures[stage.figure], stage, inputs, &ws.style)
+        crate::stages::run(
+            &ws.figures[stage.figure],
+            stage,
+            inputs,
+            &ws.style,
+            &progress,
+        )
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs(ws, opts.jobs))

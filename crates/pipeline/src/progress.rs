@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::exec::Action;
 
@@ -18,6 +18,7 @@ pub enum Mode {
 
 /// Reports stage completions while a plan executes (shared across worker threads).
 pub struct Progress {
+    multi: Option<MultiProgress>,
     bar: Option<ProgressBar>,
     plain: bool,
     done: Mutex<u64>,
@@ -36,10 +37,11 @@ impl Progress {
     /// A reporter for `mode`.
     pub fn new(mode: Mode) -> Progress {
         let terminal = std::io::stderr().is_terminal();
-        let (bar, plain) = match mode {
-            Mode::Quiet => (None, false),
-            Mode::Auto if terminal => {
-                let bar = ProgressBar::new(0);
+        let multi = (mode == Mode::Auto && terminal).then(MultiProgress::new);
+        let (bar, plain) = match (&multi, mode) {
+            (_, Mode::Quiet) => (None, false),
+            (Some(multi), Mode::Auto) => {
+                let bar = multi.add(ProgressBar::new(0));
                 bar.set_style(
                     ProgressStyle::with_template(
                         "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} stages  {msg}",
@@ -48,9 +50,10 @@ impl Progress {
                 );
                 (Some(bar), false)
             }
-            Mode::Auto => (None, true),
+            (None, Mode::Auto) => (None, true),
         };
         Progress {
+            multi,
             bar,
             plain,
             done: Mutex::new(0),
@@ -102,8 +105,65 @@ impl Progress {
         }
     }
 
+    /// A long-running task inside a stage (a training run) starts: a bar of its own on a
+    /// terminal showing `label`, step/total, the current loss and the ETA; on a plain stream a
+    /// line at every tenth of the way.
+    pub fn task(&self, label: &str, total: u64) -> Task {
+        let bar = self.multi.as_ref().map(|m| {
+            let bar = m.add(ProgressBar::new(total));
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "  {prefix} {bar:20} {pos}/{len} steps  loss {msg}  ETA {eta}",
+                )
+                .expect("valid template"),
+            );
+            bar.set_prefix(label.to_string());
+            bar
+        });
+        Task {
+            bar,
+            plain: self.plain,
+            label: label.to_string(),
+            total,
+            next_line: total / 10,
+        }
+    }
+
     /// The plan finished.
     pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// Progress of one long-running task; see [`Progress::task`]. The bar disappears when dropped.
+#[derive(Debug)]
+pub struct Task {
+    bar: Option<ProgressBar>,
+    plain: bool,
+    label: String,
+    total: u64,
+    next_line: u64,
+}
+
+impl Task {
+    /// `step` of the total is done; the latest loss is `loss`.
+    pub fn update(&mut self, step: u64, loss: f64) {
+        if let Some(b) = &self.bar {
+            b.set_position(step);
+            if step % 16 == 0 || step == self.total {
+                b.set_message(format!("{loss:.4}"));
+            }
+        } else if self.plain && step >= self.next_line.max(1) {
+            eprintln!("  {}: step {step}/{} loss {loss:.4}", self.label, self.total);
+            self.next_line = step + (self.total / 10).max(1);
+        }
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
         }

@@ -131,14 +131,23 @@ pub fn run(
     stage: &Stage,
     inputs: &Inputs,
     style: &plotting::Style,
+    progress: &crate::progress::Progress,
 ) -> Result<Vec<u8>, String> {
     match &stage.kind {
+        StageKind::Section(Section::Data(spec)) if spec.is_classification() => {
+            let set = data::generate_classes(spec).map_err(|e| e.to_string())?;
+            set.to_bundle().encode().map_err(|e| e.to_string())
+        }
         StageKind::Section(Section::Data(spec)) => {
             encode(&data::generate(spec).map_err(|e| e.to_string())?)
         }
-        StageKind::Section(Section::Model(spec)) => {
-            encode(&models::Model::build(spec).map_err(|e| e.to_string())?)
-        }
+        StageKind::Section(Section::Model(spec)) => match spec.net() {
+            Some(net) => {
+                let weights = models::net::init(&net).map_err(|e| e.to_string())?;
+                weights.to_bundle().encode().map_err(|e| e.to_string())
+            }
+            None => encode(&models::Model::build(spec).map_err(|e| e.to_string())?),
+        },
         StageKind::Section(Section::Train(spec)) => match spec {
             training::TrainSpec::LeastSquares(s) => {
                 let model: models::Model = input(inputs, &s.model)?;
@@ -155,6 +164,19 @@ pub fn run(
                     &training::descent::run_optimize(s, data.as_ref())
                         .map_err(|e| e.to_string())?,
                 )
+            }
+            training::TrainSpec::Classifier(s) => {
+                let weights = models::net::Weights::from_bundle(&bundle(inputs, &s.model)?)
+                    .map_err(|e| format!("input `{}`: {e}", s.model))?;
+                let set = data::ClassificationSet::from_bundle(&bundle(inputs, &s.data)?)
+                    .map_err(|e| format!("input `{}`: {e}", s.data))?;
+                let (total, ..) = training::classifier::schedule(s, set.n_train());
+                let mut task = progress.task(&stage.id(), total as u64);
+                let trained = training::classifier::train(s, &weights, &set, &mut |r| {
+                    task.update(r.step as u64, r.loss)
+                })
+                .map_err(|e| e.to_string())?;
+                trained.to_bundle().encode().map_err(|e| e.to_string())
             }
         },
         StageKind::Section(Section::Analysis(spec)) => {
@@ -209,6 +231,13 @@ fn input<T: for<'de> Deserialize<'de>>(inputs: &Inputs, name: &str) -> Result<T,
     serde_json::from_slice(bytes).map_err(|e| format!("input `{name}` does not decode: {e}"))
 }
 
+fn bundle(inputs: &Inputs, name: &str) -> Result<data::Bundle, String> {
+    let bytes = inputs
+        .get(name)
+        .ok_or_else(|| format!("input `{name}` is missing"))?;
+    data::Bundle::decode(bytes).map_err(|e| format!("input `{name}` does not decode: {e}"))
+}
+
 /// The columns a section offers to plots.
 fn columns(
     fig: &FigureSpec,
@@ -216,6 +245,13 @@ fn columns(
     inputs: &Inputs,
 ) -> Result<BTreeMap<String, Vec<f64>>, String> {
     match fig.sections.get(name).map(Section::kind) {
+        Some(SectionKind::Data)
+            if matches!(fig.sections.get(name), Some(Section::Data(d)) if d.is_classification()) =>
+        {
+            let set = data::ClassificationSet::from_bundle(&bundle(inputs, name)?)
+                .map_err(|e| e.to_string())?;
+            Ok(BTreeMap::from([("t".to_string(), set.t)]))
+        }
         Some(SectionKind::Data) => {
             let d: data::Dataset = input(inputs, name)?;
             Ok(BTreeMap::from([
@@ -231,6 +267,16 @@ fn columns(
             ) =>
         {
             Ok(input::<data::Table>(inputs, name)?.columns)
+        }
+        Some(SectionKind::Train)
+            if matches!(
+                fig.sections.get(name),
+                Some(Section::Train(training::TrainSpec::Classifier(_)))
+            ) =>
+        {
+            let trained = training::classifier::Trained::from_bundle(&bundle(inputs, name)?)
+                .map_err(|e| e.to_string())?;
+            Ok(trained.curves)
         }
         _ => Err(format!("section `{name}` produces no table to plot")),
     }

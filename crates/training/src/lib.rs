@@ -5,6 +5,7 @@
 //! file I/O and is deterministic. For now it holds the closed-form least-squares fit of an output
 //! layer; iterative optimisers come with later chapters.
 
+pub mod classifier;
 pub mod descent;
 mod least_squares;
 pub mod line_search;

@@ -12,6 +12,8 @@ pub enum TrainSpec {
     LeastSquares(LeastSquaresSpec),
     /// Run an optimiser on a two-parameter loss and record its trajectory (`kind = "optimize"`).
     Optimize(crate::descent::OptimizeSpec),
+    /// Train a network on a classification set (`kind = "classifier"`).
+    Classifier(crate::classifier::ClassifierSpec),
 }
 
 /// `kind = "least-squares"`: fit the output bias and weights of a shallow or `relu-basis` model
@@ -34,7 +36,7 @@ pub struct LeastSquaresSpec {
 
 impl TrainSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
-    pub const KINDS: &'static [&'static str] = &["least-squares", "optimize"];
+    pub const KINDS: &'static [&'static str] = &["least-squares", "optimize", "classifier"];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.
@@ -45,6 +47,9 @@ impl TrainSpec {
         Ok(Some(match kind {
             "least-squares" => TrainSpec::LeastSquares(LeastSquaresSpec::deserialize(d)?),
             "optimize" => TrainSpec::Optimize(crate::descent::OptimizeSpec::deserialize(d)?),
+            "classifier" => {
+                TrainSpec::Classifier(crate::classifier::ClassifierSpec::deserialize(d)?)
+            }
             _ => return Ok(None),
         }))
     }
@@ -54,6 +59,7 @@ impl TrainSpec {
         match self {
             TrainSpec::LeastSquares(_) => Vec::new(),
             TrainSpec::Optimize(s) => s.validate(),
+            TrainSpec::Classifier(s) => s.validate(),
         }
     }
 
@@ -70,6 +76,9 @@ impl TrainSpec {
                 .map(|d| ("data", d))
                 .into_iter()
                 .collect(),
+            TrainSpec::Classifier(s) => {
+                vec![("model", s.model.as_str()), ("data", s.data.as_str())]
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ mod weights;
 #[cfg(test)]
 mod tests;
 
-pub use init::{Init, init};
+pub use init::{Init, SplitMix64 as Rng, draw, init};
 pub use weights::Weights;
 
 use serde::{Deserialize, Serialize};
