@@ -69,11 +69,28 @@ pub enum Command {
     Gc,
     /// Remove the cache, the generated figures and the built book (locks stay).
     Clean,
+    /// Measure speed and print figures of merit (no workspace needed).
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Cache maintenance.
     Cache {
         /// What to do with the cache.
         #[command(subcommand)]
         action: CacheCommand,
+    },
+}
+
+/// `pipeline bench ...`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Training steps per second (MNIST-1D MLP and CNN, 1 and 2 threads) and GEMM rates.
+    Training {
+        /// Fewer, shorter runs (a smoke test, not a measurement).
+        #[arg(long)]
+        quick: bool,
     },
 }
 
@@ -135,6 +152,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
+    if let Some(Command::Bench {
+        what: BenchCommand::Training { quick },
+    }) = &cli.command
+    {
+        out.push_str(&crate::bench::training(*quick));
+        return Ok(ExitCode::SUCCESS);
+    }
     let start_dir = match &cli.workspace {
         Some(p) => p.clone(),
         None => std::env::current_dir().context("cannot read the current directory")?,
@@ -309,6 +333,7 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
             crate::bookgen::remove_generated_pages(&ws).map_err(anyhow::Error::msg)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench { .. } => unreachable!("handled before the workspace is loaded"),
         Command::Cache {
             action: CacheCommand::Verify,
         } => {

@@ -5,6 +5,7 @@
 //! location. The domain crates (`data`, `models`, `training`, `analysis`) compute, `plotting`
 //! draws, `cache` stores bytes; this crate wires them together.
 
+pub mod bench;
 pub mod book;
 pub mod bookgen;
 pub mod cli;

@@ -381,3 +381,23 @@ fn update<S: Shape>(
         }
     }
 }
+
+/// GFLOP/s of a plain `n × n` by `n × n` dfdx matmul (median of `repeats`), the reference for
+/// how close a training step comes to the machine's matrix-product rate.
+pub fn gemm_gflops(n: usize, repeats: usize) -> f64 {
+    default_threading();
+    let dev = Cpu::default();
+    let a: Mat = dev.tensor_from_vec((0..n * n).map(|i| (i % 7) as f32 * 0.1).collect(), (n, n));
+    let b: Mat = dev.tensor_from_vec((0..n * n).map(|i| (i % 5) as f32 * 0.1).collect(), (n, n));
+    let _ = a.clone().matmul(b.clone());
+    let mut times: Vec<f64> = (0..repeats.max(1))
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let c = a.clone().matmul(b.clone());
+            std::hint::black_box(c);
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    2.0 * (n as f64).powi(3) / times[times.len() / 2] / 1e9
+}
