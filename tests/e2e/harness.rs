@@ -51,7 +51,9 @@ impl PipelineTest {
         PipelineTest { dir }
     }
 
-    /// Adds the repository's real figure specs (figures/chNN/*.toml) to the workspace.
+    /// Adds the repository's real figure specs (figures/chNN/*.toml) to the workspace, except
+    /// those that train networks (`kind = "classifier"`): the tests that use this build the
+    /// figures dozens of times, and training figures have tests of their own.
     pub fn with_real_figures(self) -> PipelineTest {
         let repo = repo_root().join("figures");
         for ch in std::fs::read_dir(&repo)
@@ -62,7 +64,9 @@ impl PipelineTest {
             let dest = self.root().join("figures").join(ch.file_name());
             std::fs::create_dir_all(&dest).expect("mkdir");
             for f in std::fs::read_dir(ch.path()).expect("chapter dir").flatten() {
-                if f.path().extension().is_some_and(|x| x == "toml") {
+                let trains = std::fs::read_to_string(f.path())
+                    .is_ok_and(|text| text.contains("kind = \"classifier\""));
+                if f.path().extension().is_some_and(|x| x == "toml") && !trains {
                     std::fs::copy(f.path(), dest.join(f.file_name())).expect("copy spec");
                 }
             }

@@ -8,3 +8,4 @@ mod integrity;
 mod numbers;
 mod robustness;
 mod specs;
+mod training;
