@@ -25,6 +25,8 @@ pub enum AnalysisSpec {
     LossGrid(training::descent::LossGridSpec),
     /// The fitted function at every position of an `optimize` run (`kind = "path-fits"`).
     PathFits(training::descent::PathFitsSpec),
+    /// Variance of activations and gradients per layer at initialisation (`kind = "layer-variance"`).
+    LayerVariance(crate::variance::LayerVarianceSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -87,6 +89,7 @@ impl AnalysisSpec {
         "region-counts",
         "loss-grid",
         "path-fits",
+        "layer-variance",
     ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
@@ -105,6 +108,9 @@ impl AnalysisSpec {
             }
             "loss-grid" => AnalysisSpec::LossGrid(training::descent::LossGridSpec::deserialize(d)?),
             "path-fits" => AnalysisSpec::PathFits(training::descent::PathFitsSpec::deserialize(d)?),
+            "layer-variance" => {
+                AnalysisSpec::LayerVariance(crate::variance::LayerVarianceSpec::deserialize(d)?)
+            }
             "region-counts" => {
                 AnalysisSpec::RegionCounts(crate::counts::RegionCountsSpec::deserialize(d)?)
             }
@@ -122,6 +128,7 @@ impl AnalysisSpec {
             AnalysisSpec::RegionCounts(s) => s.validate(),
             AnalysisSpec::LossGrid(s) => s.validate(),
             AnalysisSpec::PathFits(s) => s.validate(),
+            AnalysisSpec::LayerVariance(s) => s.validate(),
         }
     }
 
@@ -145,6 +152,7 @@ impl AnalysisSpec {
                 .into_iter()
                 .collect(),
             AnalysisSpec::PathFits(s) => vec![("trajectory", s.trajectory.as_str())],
+            AnalysisSpec::LayerVariance(s) => vec![("model", s.model.as_str())],
         }
     }
 }

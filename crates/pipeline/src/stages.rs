@@ -199,6 +199,12 @@ pub fn run(
                     })
                 }
                 analysis::AnalysisSpec::RegionCounts(s) => analysis::counts::region_counts(s),
+                analysis::AnalysisSpec::LayerVariance(s) => {
+                    let b = bundle(inputs, &s.model)?;
+                    let weights = models::net::Weights::from_bundle(&b)
+                        .map_err(|e| format!("input `{}`: {e}", s.model))?;
+                    analysis::variance::layer_variance(s, &weights)
+                }
                 analysis::AnalysisSpec::PathFits(s) => {
                     training::descent::path_fits(s, &input(inputs, &s.trajectory)?)
                         .map_err(|e| analysis::Error::Unsupported(e.to_string()))

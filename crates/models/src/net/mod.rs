@@ -57,8 +57,9 @@ pub enum NetActivation {
 pub struct MlpSpec {
     /// Input size D_i.
     pub inputs: usize,
-    /// Widths of the hidden layers (empty: logistic regression).
-    #[serde(default)]
+    /// Widths of the hidden layers (empty: logistic regression); `{ width = 100, layers = 50 }`
+    /// is short for fifty 100s.
+    #[serde(default, deserialize_with = "widths")]
     pub hidden: Vec<usize>,
     /// Output size D_o (classes, or 1 for regression).
     pub outputs: usize,
@@ -149,6 +150,33 @@ impl PerLayer {
             PerLayer::All(_) => true,
             PerLayer::Each(v) => v.len() == n,
         }
+    }
+}
+
+/// Hidden widths as a list, or `{ width = W, layers = K }` for K layers of width W.
+fn widths<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<usize>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        List(Vec<usize>),
+        Uniform(Uniform),
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Uniform {
+        width: usize,
+        layers: usize,
+    }
+    match Repr::deserialize(d) {
+        Ok(Repr::List(v)) => Ok(v),
+        Ok(Repr::Uniform(u)) if u.layers <= MAX_LAYERS => Ok(vec![u.width; u.layers]),
+        Ok(Repr::Uniform(u)) => Err(serde::de::Error::custom(format!(
+            "expected at most {MAX_LAYERS} layers, found {}",
+            u.layers
+        ))),
+        Err(_) => Err(serde::de::Error::custom(
+            "expected a list of widths like [100, 100] or { width = 100, layers = 50 }",
+        )),
     }
 }
 
