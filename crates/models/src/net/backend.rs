@@ -4,9 +4,9 @@
 //! dfdx 0.13's `nn` layers take only compile-time sizes, so parameters are plain
 //! `Tensor<(usize, usize)>` weights (`fan-in × outputs`, no transpose) and `Tensor<(usize,)>`
 //! biases. A dense layer is `a[h·W + b]` (UDL eq. 4.13 with row vectors); a 1-D convolution
-//! (UDL eq. 10.6) is im2col by `gather` (activations are channels-last rows `(batch·len, ch)`,
-//! padding points at one appended zero row), a reshape to `(batch·out_len, kernel·ch)`, and one
-//! matmul. Gradients come from dfdx's tape; optimiser state lives in `Gradients` maps keyed by
+//! (UDL eq. 10.6) is an im2col op of our own (activations are channels-last rows
+//! `(batch·len, ch)`; each output position's row holds the `kernel` input rows it sees, zeros in
+//! the padding) followed by one matmul. Gradients come from dfdx's tape; optimiser state lives in `Gradients` maps keyed by
 //! parameter, updated by `SgdConfig::try_update` / `AdamConfig::try_update`.
 //!
 //! gemm's internal threading is switched off by default ([`set_gemm_threads`]): for these
@@ -87,7 +87,6 @@ pub struct Net {
     moment1: Gradients<f32, Cpu>,
     moment2: Gradients<f32, Cpu>,
     steps: i32,
-    gather: Vec<Option<(usize, Tensor<(usize,), usize, Cpu>)>>,
 }
 
 impl std::fmt::Debug for Net {
@@ -109,7 +108,6 @@ impl Net {
             b.push(dev.tensor_from_vec(lb.clone(), (c,)));
         }
         Net {
-            gather: vec![None; weights.arch.layers.len()],
             dev,
             arch: weights.arch.clone(),
             w,
@@ -148,44 +146,6 @@ impl Net {
         Ok(())
     }
 
-    /// The im2col index of conv layer `i` for `batch` examples (cached for the last batch size).
-    fn gather_index(&mut self, i: usize, batch: usize) -> Tensor<(usize,), usize, Cpu> {
-        if let Some((b, idx)) = &self.gather[i]
-            && *b == batch
-        {
-            return idx.clone();
-        }
-        let Layer::Conv {
-            kernel,
-            stride,
-            padding,
-            in_len,
-            out_len,
-            ..
-        } = self.arch.layers[i]
-        else {
-            unreachable!("gather index of a dense layer")
-        };
-        let zero_row = batch * in_len;
-        let mut idx = Vec::with_capacity(batch * out_len * kernel);
-        for e in 0..batch {
-            for t in 0..out_len {
-                for k in 0..kernel {
-                    let pos = (t * stride + k) as isize - padding as isize;
-                    idx.push(if (0..in_len as isize).contains(&pos) {
-                        e * in_len + pos as usize
-                    } else {
-                        zero_row
-                    });
-                }
-            }
-        }
-        let n = idx.len();
-        let idx = self.dev.tensor_from_vec(idx, (n,));
-        self.gather[i] = Some((batch, idx.clone()));
-        idx
-    }
-
     /// The forward pass for `batch` examples; `h` holds `batch × inputs` values.
     fn forward<T: Tape<f32, Cpu> + Merge<NoneTape>>(
         &mut self,
@@ -218,18 +178,22 @@ impl Net {
                     in_channels,
                     out_channels,
                     kernel,
+                    stride,
+                    padding,
                     in_len,
                     out_len,
                     activation,
-                    ..
                 } => {
-                    // Rows (example, position), columns channels; one zero row for the padding.
-                    let rows = h.reshape_like(&(batch * in_len, in_channels));
-                    let zeros: Mat = self.dev.zeros_like(&(1, in_channels));
-                    let padded: Mat<T> = (rows, zeros).concat_along(Axis::<0>);
-                    let idx = self.gather_index(i, batch);
-                    let cols: Mat<T> = padded.gather(idx);
-                    let cols = cols.reshape_like(&(batch * out_len, kernel * in_channels));
+                    let geometry = Im2col {
+                        batch,
+                        in_len,
+                        channels: in_channels,
+                        kernel,
+                        stride,
+                        padding,
+                        out_len,
+                    };
+                    let cols = im2col(&self.dev, h, geometry);
                     let z = cols.matmul(w)
                         + b.broadcast_like::<_, Axis<0>>(&(batch * out_len, out_channels));
                     let a = activate(z, Some(activation));
@@ -317,6 +281,72 @@ impl Net {
         }
         Ok(value)
     }
+}
+
+/// The shape of one convolution's im2col.
+#[derive(Clone, Copy, Debug)]
+struct Im2col {
+    batch: usize,
+    in_len: usize,
+    channels: usize,
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+    out_len: usize,
+}
+
+impl Im2col {
+    /// For output row (example e, position t) and tap k: the input row, or `None` in the padding.
+    fn source(&self, e: usize, t: usize, k: usize) -> Option<usize> {
+        let pos = (t * self.stride + k).checked_sub(self.padding)?;
+        (pos < self.in_len).then_some(e * self.in_len + pos)
+    }
+}
+
+/// im2col as one differentiable op: rows `(example, position)` of `h` (channels-last,
+/// `batch·in_len × channels`) become rows `(example, output position)` holding the `kernel`
+/// input rows each output position sees, zeros in the padding (`batch·out_len × kernel·channels`).
+/// The backward pass adds each column block's gradient back onto the row it came from. (dfdx's
+/// `gather` does the same job element by element, several times slower.)
+fn im2col<T: Tape<f32, Cpu>>(dev: &Cpu, h: Mat<T>, g: Im2col) -> Mat<T> {
+    let (inp, mut tape) = h.split_tape();
+    let src = inp.as_vec();
+    let c = g.channels;
+    let width = g.kernel * c;
+    let mut cols = vec![0.0f32; g.batch * g.out_len * width];
+    for e in 0..g.batch {
+        for t in 0..g.out_len {
+            let row = (e * g.out_len + t) * width;
+            for k in 0..g.kernel {
+                if let Some(r) = g.source(e, t, k) {
+                    cols[row + k * c..row + (k + 1) * c].copy_from_slice(&src[r * c..(r + 1) * c]);
+                }
+            }
+        }
+    }
+    let out: Mat = dev.tensor_from_vec(cols, (g.batch * g.out_len, width));
+    let out_id = out.clone();
+    tape.add_backward_op(move |grads| {
+        let g_out: Vec<f32> = grads.get_or_alloc_mut(&out_id)?.to_vec();
+        let g_in = grads.get_or_alloc_mut(&inp)?;
+        for e in 0..g.batch {
+            for t in 0..g.out_len {
+                let row = (e * g.out_len + t) * width;
+                for k in 0..g.kernel {
+                    if let Some(r) = g.source(e, t, k) {
+                        for (d, s) in g_in[r * c..(r + 1) * c]
+                            .iter_mut()
+                            .zip(&g_out[row + k * c..row + (k + 1) * c])
+                        {
+                            *d += s;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    });
+    out.put_tape(tape)
 }
 
 fn activate<T: Tape<f32, Cpu>>(z: Mat<T>, a: Option<NetActivation>) -> Mat<T> {
