@@ -5,6 +5,7 @@
 //! trains, plots or does file I/O.
 
 pub mod counts;
+pub mod derivative;
 pub mod regions;
 mod spec;
 

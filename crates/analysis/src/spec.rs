@@ -25,6 +25,12 @@ pub enum AnalysisSpec {
     LossGrid(training::descent::LossGridSpec),
     /// The fitted function at every position of an `optimize` run (`kind = "path-fits"`).
     PathFits(training::descent::PathFitsSpec),
+    /// dy/dx of a one-input model on a grid (`kind = "derivative"`).
+    Derivative(crate::derivative::DerivativeSpec),
+    /// The bracketing line search on a 1-D function, every bracket recorded (`kind = "line-search"`).
+    LineSearch(training::search1d::LineSearch1dSpec),
+    /// One momentum step and one Nesterov step from the end of a run (`kind = "momentum-step"`).
+    MomentumStep(training::momentum_step::MomentumStepSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -87,6 +93,9 @@ impl AnalysisSpec {
         "region-counts",
         "loss-grid",
         "path-fits",
+        "derivative",
+        "line-search",
+        "momentum-step",
     ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
@@ -108,6 +117,15 @@ impl AnalysisSpec {
             "region-counts" => {
                 AnalysisSpec::RegionCounts(crate::counts::RegionCountsSpec::deserialize(d)?)
             }
+            "derivative" => {
+                AnalysisSpec::Derivative(crate::derivative::DerivativeSpec::deserialize(d)?)
+            }
+            "line-search" => {
+                AnalysisSpec::LineSearch(training::search1d::LineSearch1dSpec::deserialize(d)?)
+            }
+            "momentum-step" => AnalysisSpec::MomentumStep(
+                training::momentum_step::MomentumStepSpec::deserialize(d)?,
+            ),
             _ => return Ok(None),
         }))
     }
@@ -122,6 +140,9 @@ impl AnalysisSpec {
             AnalysisSpec::RegionCounts(s) => s.validate(),
             AnalysisSpec::LossGrid(s) => s.validate(),
             AnalysisSpec::PathFits(s) => s.validate(),
+            AnalysisSpec::Derivative(s) => s.validate(),
+            AnalysisSpec::LineSearch(s) => s.validate(),
+            AnalysisSpec::MomentumStep(s) => s.validate(),
         }
     }
 
@@ -145,6 +166,9 @@ impl AnalysisSpec {
                 .into_iter()
                 .collect(),
             AnalysisSpec::PathFits(s) => vec![("trajectory", s.trajectory.as_str())],
+            AnalysisSpec::Derivative(s) => vec![("model", s.model.as_str())],
+            AnalysisSpec::LineSearch(_) => Vec::new(),
+            AnalysisSpec::MomentumStep(s) => s.references(),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! [`Table`], the one result type every analysis stage emits. Nothing here reads files, plots or
 //! looks at the clock; the same spec always gives the same numbers.
 
+pub mod forms;
 mod function;
 mod grid;
 pub mod mnist1d;

@@ -10,6 +10,7 @@
 
 mod activation;
 pub mod deep;
+mod derivative;
 mod shallow;
 mod spec;
 
