@@ -61,7 +61,11 @@ fn network_slopes(nets: &[DeepNet], x: f64) -> Vec<f64> {
         let a = net.activation();
         for layer in net.hidden() {
             let (pre, tpre) = affine(layer, &v, &t);
-            t = pre.iter().zip(&tpre).map(|(z, dz)| a.derivative(*z) * dz).collect();
+            t = pre
+                .iter()
+                .zip(&tpre)
+                .map(|(z, dz)| a.derivative(*z) * dz)
+                .collect();
             v = pre.iter().map(|z| a.apply(*z)).collect();
         }
         (v, t) = affine(net.output(), &v, &t);
@@ -80,8 +84,13 @@ pub fn derivative(model: &Model, spec: &DerivativeSpec) -> Result<Table> {
     }
     let xs = spec.x.points();
     let slopes: Vec<Vec<f64>> = match model {
-        Model::Activation { function } => xs.iter().map(|&x| vec![function.derivative(x)]).collect(),
-        Model::Composed(c) => xs.iter().map(|&x| network_slopes(c.networks(), x)).collect(),
+        Model::Activation { function } => {
+            xs.iter().map(|&x| vec![function.derivative(x)]).collect()
+        }
+        Model::Composed(c) => xs
+            .iter()
+            .map(|&x| network_slopes(c.networks(), x))
+            .collect(),
         other => {
             let net = [DeepNet::from_model(other)?];
             xs.iter().map(|&x| network_slopes(&net, x)).collect()
@@ -141,9 +150,12 @@ mod tests {
         // Compared with central differences away from the joints.
         for x in [0.2, 0.4, 0.6, 0.85] {
             let h = 1e-6;
-            let fd = (net.forward(&[x + h]).unwrap()[0] - net.forward(&[x - h]).unwrap()[0])
-                / (2.0 * h);
-            let d = derivative(&net, &spec(x, x + 1.0, 2)).unwrap().get("dy").unwrap()[0];
+            let fd =
+                (net.forward(&[x + h]).unwrap()[0] - net.forward(&[x - h]).unwrap()[0]) / (2.0 * h);
+            let d = derivative(&net, &spec(x, x + 1.0, 2))
+                .unwrap()
+                .get("dy")
+                .unwrap()[0];
             assert!((fd - d).abs() < 1e-6, "{x}: {d} vs {fd}");
         }
     }

@@ -41,7 +41,10 @@ pub struct GaborSpec {
 impl PolynomialSpec {
     /// Σ_k c_k·x^k by Horner's rule, from the highest coefficient down.
     pub fn eval(&self, x: f64) -> f64 {
-        self.coefficients.iter().rev().fold(0.0, |acc, &c| acc * x + c)
+        self.coefficients
+            .iter()
+            .rev()
+            .fold(0.0, |acc, &c| acc * x + c)
     }
 
     pub(crate) fn validate(&self) -> Vec<(String, String)> {
@@ -119,7 +122,8 @@ mod tests {
 
     #[test]
     fn polynomial_is_horner() {
-        let f = parse(r#"function = { form = "polynomial", coefficients = [1.0, -2.0, 0.0, 0.5] }"#);
+        let f =
+            parse(r#"function = { form = "polynomial", coefficients = [1.0, -2.0, 0.0, 0.5] }"#);
         assert!(f.validate().is_empty());
         // 1 − 2x + 0.5x³ at x = 2: 1 − 4 + 4 = 1.
         assert_eq!(f.eval(2.0), 1.0);

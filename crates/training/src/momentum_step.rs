@@ -70,8 +70,12 @@ impl MomentumStepSpec {
 
     /// Names of other sections this spec refers to, as `(field, section name)`.
     pub fn references(&self) -> Vec<(&'static str, &str)> {
-        let mut refs: Vec<(&'static str, &str)> =
-            self.objective.data().map(|d| ("data", d)).into_iter().collect();
+        let mut refs: Vec<(&'static str, &str)> = self
+            .objective
+            .data()
+            .map(|d| ("data", d))
+            .into_iter()
+            .collect();
         refs.push(("trajectory", self.trajectory.as_str()));
         refs
     }
@@ -181,9 +185,7 @@ mod tests {
 
     fn run(kind: fn(MomentumSpec) -> OptimizerSpec, steps: usize) -> Table {
         let spec = OptimizeSpec {
-            objective: ObjectiveSpec::Gabor {
-                data: "d".into(),
-            },
+            objective: ObjectiveSpec::Gabor { data: "d".into() },
             penalty: None,
             optimizer: kind(MomentumSpec {
                 learning_rate: 0.5,
@@ -199,16 +201,17 @@ mod tests {
     #[test]
     fn points_are_the_next_momentum_and_nesterov_steps() {
         let spec = MomentumStepSpec {
-            objective: ObjectiveSpec::Gabor {
-                data: "d".into(),
-            },
+            objective: ObjectiveSpec::Gabor { data: "d".into() },
             penalty: None,
             trajectory: "run".into(),
             learning_rate: 0.5,
             beta: 0.6,
         };
         assert!(spec.validate().is_empty());
-        assert_eq!(spec.references(), vec![("data", "d"), ("trajectory", "run")]);
+        assert_eq!(
+            spec.references(),
+            vec![("data", "d"), ("trajectory", "run")]
+        );
         let t = momentum_step(&spec, &run(OptimizerSpec::Momentum, 3), Some(&data())).unwrap();
         // Point 1 is where the run ends; point 3 is the run's next step.
         let four = run(OptimizerSpec::Momentum, 4);

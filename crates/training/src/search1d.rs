@@ -169,7 +169,10 @@ mod form_tests {
     #[test]
     fn data_forms_match_training_losses() {
         for (p0, p1, x) in [(-5.0, 25.0, 3.0), (0.0, 16.6, -12.5), (20.0, 40.0, 0.7)] {
-            assert_eq!(data::forms::gabor(p0, p1, x), crate::loss2d::gabor(p0, p1, x));
+            assert_eq!(
+                data::forms::gabor(p0, p1, x),
+                crate::loss2d::gabor(p0, p1, x)
+            );
         }
     }
 }
