@@ -6,6 +6,7 @@ mod harness;
 mod incremental;
 mod integrity;
 mod numbers;
+mod numbers_ch3_7;
 mod robustness;
 mod specs;
 mod training;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use pipeline::Workspace;
 use pipeline::stages::PlotArtifact;
 
-fn build_real(figure: &str) -> BTreeMap<String, Vec<f64>> {
+pub(crate) fn build_real(figure: &str) -> BTreeMap<String, Vec<f64>> {
     // The real workspace's specs, built into a temporary cache without touching the repository.
     let cache = tempfile::tempdir().unwrap();
     let ws =

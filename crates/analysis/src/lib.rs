@@ -6,6 +6,7 @@
 
 pub mod counts;
 pub mod variance;
+pub mod derivative;
 pub mod regions;
 mod spec;
 

@@ -27,6 +27,12 @@ pub enum AnalysisSpec {
     PathFits(training::descent::PathFitsSpec),
     /// Variance of activations and gradients per layer at initialisation (`kind = "layer-variance"`).
     LayerVariance(crate::variance::LayerVarianceSpec),
+    /// dy/dx of a one-input model on a grid (`kind = "derivative"`).
+    Derivative(crate::derivative::DerivativeSpec),
+    /// The bracketing line search on a 1-D function, every bracket recorded (`kind = "line-search"`).
+    LineSearch(training::search1d::LineSearch1dSpec),
+    /// One momentum step and one Nesterov step from the end of a run (`kind = "momentum-step"`).
+    MomentumStep(training::momentum_step::MomentumStepSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -90,6 +96,9 @@ impl AnalysisSpec {
         "loss-grid",
         "path-fits",
         "layer-variance",
+        "derivative",
+        "line-search",
+        "momentum-step",
     ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
@@ -114,6 +123,15 @@ impl AnalysisSpec {
             "region-counts" => {
                 AnalysisSpec::RegionCounts(crate::counts::RegionCountsSpec::deserialize(d)?)
             }
+            "derivative" => {
+                AnalysisSpec::Derivative(crate::derivative::DerivativeSpec::deserialize(d)?)
+            }
+            "line-search" => {
+                AnalysisSpec::LineSearch(training::search1d::LineSearch1dSpec::deserialize(d)?)
+            }
+            "momentum-step" => AnalysisSpec::MomentumStep(
+                training::momentum_step::MomentumStepSpec::deserialize(d)?,
+            ),
             _ => return Ok(None),
         }))
     }
@@ -129,6 +147,9 @@ impl AnalysisSpec {
             AnalysisSpec::LossGrid(s) => s.validate(),
             AnalysisSpec::PathFits(s) => s.validate(),
             AnalysisSpec::LayerVariance(s) => s.validate(),
+            AnalysisSpec::Derivative(s) => s.validate(),
+            AnalysisSpec::LineSearch(s) => s.validate(),
+            AnalysisSpec::MomentumStep(s) => s.validate(),
         }
     }
 
@@ -153,6 +174,9 @@ impl AnalysisSpec {
                 .collect(),
             AnalysisSpec::PathFits(s) => vec![("trajectory", s.trajectory.as_str())],
             AnalysisSpec::LayerVariance(s) => vec![("model", s.model.as_str())],
+            AnalysisSpec::Derivative(s) => vec![("model", s.model.as_str())],
+            AnalysisSpec::LineSearch(_) => Vec::new(),
+            AnalysisSpec::MomentumStep(s) => s.references(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! - `fourier`: f(x) = c + Σ_k a_k·sin(2π·f_k·x + p_k), a smooth curve of chosen wiggliness (the
 //!   dashed target of UDL fig. 3.5).
 //! - `exp-sin`: f(x) = exp(sin(2πx)), the true function of the UDL chapter 8 notebooks (8_2).
+//! - `polynomial`, `gaussians`, `gabor`: see [`crate::forms`].
 
 use serde::{Deserialize, Serialize};
 use std::f64::consts::TAU;
@@ -18,6 +19,12 @@ pub enum FunctionSpec {
     Fourier(FourierSpec),
     /// exp(sin(2πx)).
     ExpSin {},
+    /// Σ c_k·x^k.
+    Polynomial(crate::forms::PolynomialSpec),
+    /// offset + Σ a·exp(−(x − μ)²/(2v)).
+    Gaussians(crate::forms::GaussiansSpec),
+    /// The Gabor model sin(z)·exp(−z²/32), z = φ0 + 0.06·φ1·x.
+    Gabor(crate::forms::GaborSpec),
 }
 
 /// Parameters of a sum of sines.
@@ -44,12 +51,21 @@ impl FunctionSpec {
                         .sum::<f64>()
             }
             FunctionSpec::ExpSin {} => (TAU * x).sin().exp(),
+            FunctionSpec::Polynomial(s) => s.eval(x),
+            FunctionSpec::Gaussians(s) => s.eval(x),
+            FunctionSpec::Gabor(s) => s.eval(x),
         }
     }
 
     /// Problems as `(field, message)` pairs, relative to the function table.
     pub fn validate(&self) -> Vec<(String, String)> {
         let mut issues = Vec::new();
+        match self {
+            FunctionSpec::Polynomial(s) => return s.validate(),
+            FunctionSpec::Gaussians(s) => return s.validate(),
+            FunctionSpec::Gabor(s) => return s.validate(),
+            FunctionSpec::Fourier(_) | FunctionSpec::ExpSin {} => {}
+        }
         if let FunctionSpec::Fourier(s) = self {
             crate::check_finite("offset", s.offset, &mut issues);
             for (i, term) in s.terms.iter().enumerate() {

@@ -7,6 +7,7 @@
 
 pub mod bundle;
 mod classes;
+pub mod forms;
 mod function;
 mod grid;
 pub mod mnist1d;

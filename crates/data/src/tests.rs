@@ -238,7 +238,7 @@ fn toml_sections_parse() {
     );
     let err = from_toml(doc, "typo").unwrap_err();
     assert!(
-        err.contains("unknown variant `fourrier`, expected `fourier` or `exp-sin`"),
+        err.contains("unknown variant `fourrier`, expected one of `fourier`, `exp-sin`, `polynomial`, `gaussians`, `gabor`"),
         "{err}"
     );
 }

@@ -11,6 +11,7 @@
 mod activation;
 pub mod deep;
 pub mod net;
+mod derivative;
 mod shallow;
 mod spec;
 

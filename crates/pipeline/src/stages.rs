@@ -218,6 +218,25 @@ pub fn run(
                     training::descent::loss_grid(s, data.as_ref())
                         .map_err(|e| analysis::Error::Unsupported(e.to_string()))
                 }
+                analysis::AnalysisSpec::Derivative(s) => {
+                    analysis::derivative::derivative(&input(inputs, &s.model)?, s)
+                }
+                analysis::AnalysisSpec::LineSearch(s) => {
+                    training::search1d::line_search_1d(s).map_err(analysis::Error::Unsupported)
+                }
+                analysis::AnalysisSpec::MomentumStep(s) => {
+                    let data = s
+                        .objective
+                        .data()
+                        .map(|d| input::<data::Dataset>(inputs, d))
+                        .transpose()?;
+                    training::momentum_step::momentum_step(
+                        s,
+                        &input(inputs, &s.trajectory)?,
+                        data.as_ref(),
+                    )
+                    .map_err(|e| analysis::Error::Unsupported(e.to_string()))
+                }
             };
             encode(&table.map_err(|e| e.to_string())?)
         }

@@ -88,7 +88,7 @@ impl ObjectiveSpec {
     }
 }
 
-fn penalty_issues(p: &Option<PenaltySpec>) -> Vec<(String, String)> {
+pub(crate) fn penalty_issues(p: &Option<PenaltySpec>) -> Vec<(String, String)> {
     let mut issues = Vec::new();
     if let Some(p) = p {
         if !(p.lambda.is_finite() && p.lambda >= 0.0) {
@@ -155,7 +155,7 @@ impl LossGridSpec {
 
 /// Runs `f` on the objective a spec describes (with its penalty), as a batch objective when it
 /// has data points.
-fn with_objective<T>(
+pub(crate) fn with_objective<T>(
     spec: &ObjectiveSpec,
     penalty: &Option<PenaltySpec>,
     data: Option<&Dataset>,

@@ -10,9 +10,11 @@ pub mod descent;
 mod least_squares;
 pub mod line_search;
 pub mod loss2d;
+pub mod momentum_step;
 pub mod objective;
 pub mod optim;
 pub mod rng;
+pub mod search1d;
 mod spec;
 
 #[cfg(test)]
