@@ -51,6 +51,44 @@ impl PipelineTest {
         PipelineTest { dir }
     }
 
+    /// A copy of the repository's real workspace: `pipeline.toml`, the figures directory (specs,
+    /// locks, style) and the book's hand-written sources, without its cache, generated pages,
+    /// figure SVGs or built HTML, so a build here never touches the working tree.
+    pub fn real() -> PipelineTest {
+        let dir = tempfile::Builder::new()
+            .prefix("pipeline-real")
+            .tempdir()
+            .expect("temp dir");
+        let repo = repo_root();
+        let paths = Workspace::load(&repo, None)
+            .expect("the repository's workspace loads")
+            .project
+            .paths;
+        std::fs::copy(repo.join("pipeline.toml"), dir.path().join("pipeline.toml"))
+            .expect("copy pipeline.toml");
+        copy_dir(&repo.join(&paths.figures), &dir.path().join(&paths.figures));
+        if !dir.path().join(&paths.style).is_file() {
+            let style = dir.path().join(&paths.style);
+            std::fs::create_dir_all(style.parent().expect("style has a parent")).expect("mkdir");
+            std::fs::copy(repo.join(&paths.style), style).expect("copy style");
+        }
+        let book = repo.join(&paths.book);
+        let generated = |p: &Path| {
+            let rel = p.strip_prefix(&book).expect("inside the book");
+            let name = rel.to_string_lossy();
+            let chapter_page = name
+                .strip_prefix("src/ch")
+                .and_then(|n| n.strip_suffix(".md"));
+            name == "build"
+                || name == "src/figures"
+                || name == "src/SUMMARY.md"
+                || chapter_page
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        };
+        copy_dir_except(&book, &dir.path().join(&paths.book), &generated);
+        PipelineTest { dir }
+    }
+
     /// Adds the repository's real figure specs (figures/chNN/*.toml) to the workspace, except
     /// those that train networks (`kind = "classifier"`): the tests that use this build the
     /// figures dozens of times, and training figures have tests of their own.
@@ -186,15 +224,23 @@ pub fn stages_with(report: &BuildReport, action: pipeline::exec::Action) -> Vec<
 
 /// Copies a directory tree.
 pub fn copy_dir(from: &Path, to: &Path) {
+    copy_dir_except(from, to, &|_| false);
+}
+
+/// Copies a directory tree, leaving out the files and directories for which `skip` is true.
+pub fn copy_dir_except(from: &Path, to: &Path, skip: &dyn Fn(&Path) -> bool) {
     std::fs::create_dir_all(to).expect("mkdir");
     for e in std::fs::read_dir(from)
         .unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
         .flatten()
     {
         let p = e.path();
+        if skip(&p) {
+            continue;
+        }
         let dest = to.join(e.file_name());
         if p.is_dir() {
-            copy_dir(&p, &dest);
+            copy_dir_except(&p, &dest, skip);
         } else {
             std::fs::copy(&p, &dest).expect("copy");
         }

@@ -31,7 +31,9 @@ fn build_real(figure: &str) -> BTreeMap<String, Vec<f64>> {
 }
 
 fn last(art: &BTreeMap<String, Vec<f64>>, name: &str) -> f64 {
-    *art[name].last().unwrap_or_else(|| panic!("{name} is empty"))
+    *art[name]
+        .last()
+        .unwrap_or_else(|| panic!("{name} is empty"))
 }
 
 #[test]
@@ -49,7 +51,10 @@ fn mnist1d_benchmark_matches_the_paper() {
         (50.0..=62.0).contains(&cnn_shuffled),
         "shuffled CNN {cnn_shuffled}"
     );
-    for (plain, shuffled) in [(logistic, acc("logistic-shuffled")), (mlp, acc("mlp-shuffled"))] {
+    for (plain, shuffled) in [
+        (logistic, acc("logistic-shuffled")),
+        (mlp, acc("mlp-shuffled")),
+    ] {
         assert!(
             (plain - shuffled).abs() <= 3.0,
             "a fully connected model should not care about the order: {plain} vs {shuffled}"
@@ -67,8 +72,14 @@ fn figure_8_2_fits_the_training_set_but_not_the_test_set() {
     // 40 %, and the test loss turns upward.
     let train_err = &art["fit.train-error"];
     let steps = &art["fit.step"];
-    let zero_at = steps[train_err.iter().position(|&e| e == 0.0).expect("train error reaches 0")];
-    assert!((2000.0..=6000.0).contains(&zero_at), "train error 0 at {zero_at}");
+    let zero_at = steps[train_err
+        .iter()
+        .position(|&e| e == 0.0)
+        .expect("train error reaches 0")];
+    assert!(
+        (2000.0..=6000.0).contains(&zero_at),
+        "train error 0 at {zero_at}"
+    );
     let test_err = last(&art, "fit.test-error");
     assert!((30.0..=45.0).contains(&test_err), "test error {test_err}");
     let test_loss = &art["fit.test-loss"];
@@ -100,12 +111,19 @@ fn train_payloads(t: &PipelineTest, report: &BuildReport) -> BTreeMap<String, Ve
 fn trained_weights_are_identical_whatever_the_jobs() {
     let one = PipelineTest::new("training");
     let r1 = one.build_jobs(1);
-    assert!(r1.errors.is_empty() && r1.figures[0].plot.is_some(), "{:?}", r1.figures[0].status);
+    assert!(
+        r1.errors.is_empty() && r1.figures[0].plot.is_some(),
+        "{:?}",
+        r1.figures[0].status
+    );
     let two = PipelineTest::new("training");
     let r2 = two.build_jobs(2);
     let (w1, w2) = (train_payloads(&one, &r1), train_payloads(&two, &r2));
     assert_eq!(w1.len(), 2);
-    assert_eq!(w1, w2, "weights and curves differ between --jobs 1 and --jobs 2");
+    assert_eq!(
+        w1, w2,
+        "weights and curves differ between --jobs 1 and --jobs 2"
+    );
     assert_eq!(one.outputs(), two.outputs());
     // Run after run: a clean rebuild trains again and gets the same bytes.
     assert!(one.cli(&["clean"]).status.success());
@@ -115,8 +133,17 @@ fn trained_weights_are_identical_whatever_the_jobs() {
     // The payload is a safetensors file another tool can read: weights and curves by name.
     let bundle = data::Bundle::decode(&w1["8.90/train.cnn"]).unwrap();
     let trained = training::classifier::Trained::from_bundle(&bundle).unwrap();
-    assert_eq!(trained.weights.arch.num_params(), models::net::Weights::from_bundle(&bundle).unwrap().arch.num_params());
-    assert_eq!(trained.curves["step"], [0.0, 25.0, 50.0, 75.0, 100.0, 125.0, 150.0]);
+    assert_eq!(
+        trained.weights.arch.num_params(),
+        models::net::Weights::from_bundle(&bundle)
+            .unwrap()
+            .arch
+            .num_params()
+    );
+    assert_eq!(
+        trained.curves["step"],
+        [0.0, 25.0, 50.0, 75.0, 100.0, 125.0, 150.0]
+    );
     // A cache hit loads the weights instead of training.
     let hit = one.build_jobs(2);
     assert!(hit.executed().is_empty(), "{:?}", hit.executed());

@@ -5,10 +5,10 @@
 //! trains, plots or does file I/O.
 
 pub mod counts;
-pub mod variance;
 pub mod derivative;
 pub mod regions;
 mod spec;
+pub mod variance;
 
 #[cfg(test)]
 mod tests;

@@ -131,10 +131,8 @@ pub fn layer_variance(spec: &LayerVarianceSpec, net: &Weights) -> crate::Result<
         }
     }
     let mut t = Table::default();
-    t.columns.insert(
-        "layer".into(),
-        (1..=hidden).map(|k| k as f64).collect(),
-    );
+    t.columns
+        .insert("layer".into(), (1..=hidden).map(|k| k as f64).collect());
     t.columns.insert(
         "forward".into(),
         forward.iter().map(|v| population_variance(v)).collect(),
@@ -197,7 +195,10 @@ mod tests {
             let t = layer_variance(&spec(), &net(12, 100, var, NetActivation::Relu)).unwrap();
             let f = &t.columns["forward"];
             let rate = (f[11] / f[1]).powf(1.0 / 10.0);
-            assert!((rate / factor - 1.0).abs() < 0.15, "σ² {var}: rate {rate}, want {factor}");
+            assert!(
+                (rate / factor - 1.0).abs() < 0.15,
+                "σ² {var}: rate {rate}, want {factor}"
+            );
             let b = &t.columns["backward"];
             let back_rate = (b[1] / b[11]).powf(1.0 / 10.0);
             assert!(

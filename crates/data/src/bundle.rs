@@ -180,7 +180,10 @@ mod tests {
             meta: Some(r#"{"kind":"test"}"#.into()),
             ..Default::default()
         };
-        b.insert("w", Array::F32(vec![2, 3], vec![1.0, -2.5, 3.0, 0.0, 1e-7, -0.0]));
+        b.insert(
+            "w",
+            Array::F32(vec![2, 3], vec![1.0, -2.5, 3.0, 0.0, 1e-7, -0.0]),
+        );
         b.insert("curve", Array::F64(vec![2], vec![0.1, f64::MAX]));
         b.insert("labels", Array::U8(vec![4], vec![0, 9, 3, 3]));
         b

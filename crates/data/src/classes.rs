@@ -58,12 +58,18 @@ impl ClassificationSet {
             "x_train",
             Array::F64(vec![self.n_train(), self.len], self.x_train.clone()),
         );
-        b.insert("y_train", Array::U8(vec![self.n_train()], self.y_train.clone()));
+        b.insert(
+            "y_train",
+            Array::U8(vec![self.n_train()], self.y_train.clone()),
+        );
         b.insert(
             "x_test",
             Array::F64(vec![self.n_test(), self.len], self.x_test.clone()),
         );
-        b.insert("y_test", Array::U8(vec![self.n_test()], self.y_test.clone()));
+        b.insert(
+            "y_test",
+            Array::U8(vec![self.n_test()], self.y_test.clone()),
+        );
         b.insert("t", Array::F64(vec![self.len], self.t.clone()));
         b
     }
@@ -71,12 +77,12 @@ impl ClassificationSet {
     /// Reads a set written by [`ClassificationSet::to_bundle`], checking shapes and labels.
     pub fn from_bundle(b: &Bundle) -> Result<ClassificationSet, BundleError> {
         let bad = |m: String| BundleError::Format(m);
-        let classes = b
-            .meta
-            .as_deref()
-            .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
-            .and_then(|v| v.get("classes")?.as_u64())
-            .ok_or_else(|| bad("no class count in the metadata".into()))? as usize;
+        let classes =
+            b.meta
+                .as_deref()
+                .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
+                .and_then(|v| v.get("classes")?.as_u64())
+                .ok_or_else(|| bad("no class count in the metadata".into()))? as usize;
         let (sx, x_train) = b.f64("x_train")?;
         let (_, y_train) = b.u8("y_train")?;
         let (sxt, x_test) = b.f64("x_test")?;
@@ -89,8 +95,14 @@ impl ClassificationSet {
         {
             return Err(bad("signal and label shapes disagree".into()));
         }
-        if let Some(&y) = y_train.iter().chain(y_test).find(|&&y| y as usize >= classes) {
-            return Err(bad(format!("label {y} is not below the class count {classes}")));
+        if let Some(&y) = y_train
+            .iter()
+            .chain(y_test)
+            .find(|&&y| y as usize >= classes)
+        {
+            return Err(bad(format!(
+                "label {y} is not below the class count {classes}"
+            )));
         }
         Ok(ClassificationSet {
             len,

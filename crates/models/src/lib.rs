@@ -10,8 +10,8 @@
 
 mod activation;
 pub mod deep;
-pub mod net;
 mod derivative;
+pub mod net;
 mod shallow;
 mod spec;
 

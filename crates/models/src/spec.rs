@@ -101,8 +101,7 @@ impl ReluBasisSpec {
 
 impl ModelSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
-    pub const KINDS: &'static [&'static str] =
-        &[
+    pub const KINDS: &'static [&'static str] = &[
         "activation",
         "shallow",
         "relu-basis",

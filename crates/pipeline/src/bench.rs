@@ -60,14 +60,26 @@ fn time_steps(w: &Weights, x: &[f32], y: &[u8], batch: usize, steps: usize, repe
         // Warm-up: allocations, caches.
         for s in 0..10 {
             let r = (s * batch) % n;
-            net.step(&x[r * d..(r + batch) * d], &y[r..r + batch], Loss::CrossEntropy, &adam(), 1e-3)
-                .expect("benchmark step");
+            net.step(
+                &x[r * d..(r + batch) * d],
+                &y[r..r + batch],
+                Loss::CrossEntropy,
+                &adam(),
+                1e-3,
+            )
+            .expect("benchmark step");
         }
         let start = Instant::now();
         for s in 0..steps {
             let r = (s * batch) % n;
-            net.step(&x[r * d..(r + batch) * d], &y[r..r + batch], Loss::CrossEntropy, &adam(), 1e-3)
-                .expect("benchmark step");
+            net.step(
+                &x[r * d..(r + batch) * d],
+                &y[r..r + batch],
+                Loss::CrossEntropy,
+                &adam(),
+                1e-3,
+            )
+            .expect("benchmark step");
         }
         times.push(start.elapsed().as_secs_f64() / steps as f64);
     }
@@ -95,14 +107,20 @@ pub fn training(quick: bool) -> String {
         out,
         "training speed: MNIST-1D, batch 100, Adam, softmax cross-entropy; median of {repeats} runs of {steps} steps ({cores} cores available)"
     );
-    let _ = writeln!(out, "{:<34} {:>10} {:>12}", "model / threads", "µs/step", "steps/s");
+    let _ = writeln!(
+        out,
+        "{:<34} {:>10} {:>12}",
+        "model / threads", "µs/step", "steps/s"
+    );
     for (name, w, steps) in [
         ("MLP 40-100-100-10", mlp(40, vec![100, 100]), steps),
         ("CNN 25-25-25 (k 5,3,3, s 2, p 1)", cnn(), steps / 2),
     ] {
         for threads in [1, 2] {
             backend::set_gemm_threads(threads > 1);
-            let t = in_pool(threads, || time_steps(&w, &x, &y, 100, steps.max(10), repeats));
+            let t = in_pool(threads, || {
+                time_steps(&w, &x, &y, 100, steps.max(10), repeats)
+            });
             let _ = writeln!(
                 out,
                 "{:<34} {:>10.1} {:>12.0}",

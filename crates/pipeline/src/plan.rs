@@ -17,6 +17,7 @@ pub const MANIFEST_FORMAT: u32 = 1;
 
 /// What a stage computes.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // a few hundred stages per build: size does not matter
 pub enum StageKind {
     /// A `[data]`, `[model]`, `[train]` or `[analysis]` section.
     Section(Section),

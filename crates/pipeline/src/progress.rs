@@ -152,11 +152,14 @@ impl Task {
     pub fn update(&mut self, step: u64, loss: f64) {
         if let Some(b) = &self.bar {
             b.set_position(step);
-            if step % 16 == 0 || step == self.total {
+            if step.is_multiple_of(16) || step == self.total {
                 b.set_message(format!("{loss:.4}"));
             }
         } else if self.plain && step >= self.next_line.max(1) {
-            eprintln!("  {}: step {step}/{} loss {loss:.4}", self.label, self.total);
+            eprintln!(
+                "  {}: step {step}/{} loss {loss:.4}",
+                self.label, self.total
+            );
             self.next_line = step + (self.total / 10).max(1);
         }
     }

@@ -270,8 +270,7 @@ fn columns(
     inputs: &Inputs,
 ) -> Result<BTreeMap<String, Vec<f64>>, String> {
     match fig.sections.get(name).map(Section::kind) {
-        Some(SectionKind::Data)
-            if matches!(fig.sections.get(name), Some(Section::Data(d)) if d.is_classification()) =>
+        Some(SectionKind::Data) if matches!(fig.sections.get(name), Some(Section::Data(d)) if d.is_classification()) =>
         {
             let set = data::ClassificationSet::from_bundle(&bundle(inputs, name)?)
                 .map_err(|e| e.to_string())?;

@@ -150,7 +150,10 @@ impl ClassifierSpec {
         let mut issues = Vec::new();
         let mut positive = |field: &str, v: f64| {
             if !(v.is_finite() && v > 0.0) {
-                issues.push((field.into(), format!("expected a positive number, found {v}")));
+                issues.push((
+                    field.into(),
+                    format!("expected a positive number, found {v}"),
+                ));
             }
         };
         positive("lr", self.lr);
@@ -163,7 +166,10 @@ impl ClassifierSpec {
         }
         for (i, b) in self.betas.iter().enumerate() {
             if !(0.0..1.0).contains(b) {
-                issues.push((format!("betas[{i}]"), format!("expected 0 <= beta < 1, found {b}")));
+                issues.push((
+                    format!("betas[{i}]"),
+                    format!("expected 0 <= beta < 1, found {b}"),
+                ));
             }
         }
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
@@ -192,7 +198,12 @@ impl ClassifierSpec {
                 "give exactly one of `steps` and `epochs`".into(),
             )),
             (Some(s), None) | (None, Some(s)) if s == 0 || s > MAX_STEPS => issues.push((
-                if self.steps.is_some() { "steps" } else { "epochs" }.into(),
+                if self.steps.is_some() {
+                    "steps"
+                } else {
+                    "epochs"
+                }
+                .into(),
                 format!("expected 1 to {MAX_STEPS}, found {s}"),
             )),
             _ => {}
@@ -315,7 +326,9 @@ pub fn schedule(spec: &ClassifierSpec, n_train: usize) -> (usize, usize, usize) 
         BatchSize::Named(_) => n_train.max(1),
     };
     let per_epoch = n_train.div_ceil(batch).max(1);
-    let steps = spec.steps.unwrap_or_else(|| spec.epochs.unwrap_or(1) * per_epoch);
+    let steps = spec
+        .steps
+        .unwrap_or_else(|| spec.epochs.unwrap_or(1) * per_epoch);
     (steps, per_epoch, batch)
 }
 
@@ -456,12 +469,13 @@ fn evaluate(net: &mut Net, x: &[f32], y: &[u8], loss: Loss) -> Eval {
                 let lse = m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
                 lse - z[label as usize]
             }
-            Loss::LeastSquares => z
-                .iter()
-                .enumerate()
-                .map(|(j, v)| (v - f64::from(u8::from(j == label as usize))).powi(2))
-                .sum::<f64>()
-                / k as f64,
+            Loss::LeastSquares => {
+                z.iter()
+                    .enumerate()
+                    .map(|(j, v)| (v - f64::from(u8::from(j == label as usize))).powi(2))
+                    .sum::<f64>()
+                    / k as f64
+            }
         };
     }
     Eval {

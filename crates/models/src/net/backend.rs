@@ -379,12 +379,10 @@ fn update<S: Shape>(
         } => {
             let cfg = SgdConfig {
                 lr,
-                momentum: (momentum > 0.0).then(|| {
-                    if nesterov {
-                        Momentum::Nesterov(momentum)
-                    } else {
-                        Momentum::Classic(momentum)
-                    }
+                momentum: (momentum > 0.0).then_some(if nesterov {
+                    Momentum::Nesterov(momentum)
+                } else {
+                    Momentum::Classic(momentum)
                 }),
                 weight_decay: (weight_decay > 0.0).then_some(WeightDecay::L2(weight_decay)),
             };
@@ -407,7 +405,8 @@ fn update<S: Shape>(
                     WeightDecay::L2(weight_decay)
                 }),
             };
-            cfg.try_update(t, p, v, s, g).expect("CPU update cannot fail");
+            cfg.try_update(t, p, v, s, g)
+                .expect("CPU update cannot fail");
         }
     }
 }

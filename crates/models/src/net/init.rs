@@ -123,7 +123,9 @@ pub fn init(spec: &NetSpec) -> Result<Weights, crate::Error> {
     if !issues.is_empty() {
         return Err(crate::Error::InvalidSpec(issues));
     }
-    let arch = spec.arch().map_err(|e| crate::Error::InvalidSpec(vec![e]))?;
+    let arch = spec
+        .arch()
+        .map_err(|e| crate::Error::InvalidSpec(vec![e]))?;
     let (scheme, scale) = spec.init();
     Ok(draw(arch, scheme, scale, spec.seed()))
 }

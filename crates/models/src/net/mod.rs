@@ -332,7 +332,10 @@ impl NetSpec {
         let mut issues = Vec::new();
         let mut size = |field: String, v: usize| {
             if v == 0 || v > MAX_WIDTH {
-                issues.push((field, format!("expected a size from 1 to {MAX_WIDTH}, found {v}")));
+                issues.push((
+                    field,
+                    format!("expected a size from 1 to {MAX_WIDTH}, found {v}"),
+                ));
             }
         };
         let (init, scale) = self.init();

@@ -54,7 +54,9 @@ fn host_forward(w: &Weights, x: &[f64]) -> Vec<f64> {
                 let mut out: Vec<f64> = (0..outputs)
                     .map(|j| {
                         let z = lb[j] as f64
-                            + (0..inputs).map(|i| h[i] * lw[i * outputs + j] as f64).sum::<f64>();
+                            + (0..inputs)
+                                .map(|i| h[i] * lw[i * outputs + j] as f64)
+                                .sum::<f64>();
                         activation.map_or(z, |a| act(a, z))
                     })
                     .collect();
@@ -189,15 +191,25 @@ fn initialisations_have_their_stated_spread() {
         (Init::Pytorch, 1.0 / (3.0 * fi), Some(1.0 / fi.sqrt())),
         (Init::HeUniform, 2.0 / fi, Some((6.0 / fi).sqrt())),
         (Init::HeNormal, 2.0 / fi, None),
-        (Init::XavierUniform, 2.0 / (fi + fo), Some((6.0 / (fi + fo)).sqrt())),
+        (
+            Init::XavierUniform,
+            2.0 / (fi + fo),
+            Some((6.0 / (fi + fo)).sqrt()),
+        ),
         (Init::XavierNormal, 2.0 / (fi + fo), None),
         (Init::Normal { variance: 0.02 }, 0.02, None),
     ] {
         let (mean, v, max, bias) = stats(init);
         assert!(mean.abs() < 0.01 * var.sqrt(), "{init:?}: mean {mean}");
-        assert!((v / var - 1.0).abs() < 0.01, "{init:?}: variance {v} vs {var}");
+        assert!(
+            (v / var - 1.0).abs() < 0.01,
+            "{init:?}: variance {v} vs {var}"
+        );
         if let Some(b) = bound {
-            assert!(max <= b && max > 0.99 * b, "{init:?}: max {max} vs bound {b}");
+            assert!(
+                max <= b && max > 0.99 * b,
+                "{init:?}: max {max} vs bound {b}"
+            );
         }
         let zero_bias = bias.iter().all(|&b| b == 0.0);
         assert_eq!(zero_bias, init != Init::Pytorch, "{init:?} biases");
@@ -373,7 +385,13 @@ fn bad_batches_are_errors_not_panics() {
         nesterov: false,
         weight_decay: 0.0,
     };
-    assert!(net.step(&[0.0; 5], &[0], Loss::CrossEntropy, &opt, 0.1).is_err());
-    assert!(net.step(&[0.0; 6], &[7], Loss::CrossEntropy, &opt, 0.1).is_err());
+    assert!(
+        net.step(&[0.0; 5], &[0], Loss::CrossEntropy, &opt, 0.1)
+            .is_err()
+    );
+    assert!(
+        net.step(&[0.0; 6], &[7], Loss::CrossEntropy, &opt, 0.1)
+            .is_err()
+    );
     assert!(net.outputs(&[0.0; 7], 1).is_err());
 }

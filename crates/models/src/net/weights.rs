@@ -30,7 +30,11 @@ impl Weights {
         assert_eq!(arch.layers.len(), params.len(), "one (w, b) per layer");
         for (l, (w, b)) in arch.layers.iter().zip(&params) {
             let [r, c] = l.weight_shape();
-            assert_eq!((w.len(), b.len()), (r * c, c), "parameter sizes match the layer");
+            assert_eq!(
+                (w.len(), b.len()),
+                (r * c, c),
+                "parameter sizes match the layer"
+            );
         }
         Weights { arch, params }
     }
@@ -45,7 +49,10 @@ impl Weights {
         );
         for (i, (l, (w, b))) in self.arch.layers.iter().zip(&self.params).enumerate() {
             let [r, c] = l.weight_shape();
-            bundle.insert(format!("layer{i}.weight"), Array::F32(vec![r, c], w.clone()));
+            bundle.insert(
+                format!("layer{i}.weight"),
+                Array::F32(vec![r, c], w.clone()),
+            );
             bundle.insert(format!("layer{i}.bias"), Array::F32(vec![c], b.clone()));
         }
     }
@@ -71,7 +78,9 @@ impl Weights {
             let (bs, b) = bundle.f32(&format!("layer{i}.bias"))?;
             let [r, c] = l.weight_shape();
             if ws != [r, c] || bs != [c] {
-                return Err(bad(format!("layer {i}: shapes do not match the architecture")));
+                return Err(bad(format!(
+                    "layer {i}: shapes do not match the architecture"
+                )));
             }
             params.push((w.to_vec(), b.to_vec()));
         }
