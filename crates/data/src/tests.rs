@@ -102,10 +102,18 @@ fn from_kind_rejects_unknown_kinds_and_fields() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("length 3"), "{err}");
-    // Every listed kind is known to `from_kind` (an empty table is an error, never "unknown").
+    // Every listed kind is known to `from_kind`: an unknown key is an error, never "unknown kind".
     for kind in DataSpec::KINDS {
-        assert!(DataSpec::from_kind(kind, json!({})).is_err(), "{kind}");
+        assert!(
+            DataSpec::from_kind(kind, json!({ "no-such-key": 1 })).is_err(),
+            "{kind}"
+        );
     }
+    // mnist1d has a default for every key: an empty table is the official data set.
+    assert!(matches!(
+        DataSpec::from_kind("mnist1d", json!({})),
+        Ok(Some(DataSpec::Mnist1d(_)))
+    ));
 }
 
 #[test]
