@@ -1,5 +1,6 @@
 //! End-to-end tests: one test binary, one module per concern (matklad's "one integration test crate").
 
+mod ch05;
 mod cli;
 mod crash;
 mod harness;
