@@ -1,6 +1,7 @@
 //! End-to-end tests: one test binary, one module per concern (matklad's "one integration test crate").
 
 mod browser;
+mod ch05;
 mod cli;
 mod crash;
 mod harness;

@@ -4,10 +4,14 @@
 //! `data::Table` of named columns, which `plotting` draws and the pipeline exports. Nothing here
 //! trains, plots or does file I/O.
 
+pub mod columns;
 pub mod counts;
 pub mod derivative;
+pub mod distribution;
+pub mod predict;
 pub mod regions;
 mod spec;
+pub mod transform;
 pub mod variance;
 
 #[cfg(test)]

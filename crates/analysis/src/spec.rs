@@ -33,6 +33,14 @@ pub enum AnalysisSpec {
     LineSearch(training::search1d::LineSearch1dSpec),
     /// One momentum step and one Nesterov step from the end of a run (`kind = "momentum-step"`).
     MomentumStep(training::momentum_step::MomentumStepSpec),
+    /// Densities and masses of probability distributions (`kind = "distribution"`).
+    Distribution(Box<crate::distribution::DistributionSpec>),
+    /// Seeded draws from a distribution (`kind = "sample"`).
+    Sample(Box<crate::distribution::SampleSpec>),
+    /// Columns computed from other columns (`kind = "transform"`).
+    Transform(crate::transform::TransformSpec),
+    /// A model traced at the values of a column (`kind = "evaluate-at"`).
+    EvaluateAt(crate::predict::EvaluateAtSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -99,6 +107,10 @@ impl AnalysisSpec {
         "derivative",
         "line-search",
         "momentum-step",
+        "distribution",
+        "sample",
+        "transform",
+        "evaluate-at",
     ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
@@ -132,6 +144,18 @@ impl AnalysisSpec {
             "momentum-step" => AnalysisSpec::MomentumStep(
                 training::momentum_step::MomentumStepSpec::deserialize(d)?,
             ),
+            "distribution" => AnalysisSpec::Distribution(Box::new(
+                crate::distribution::DistributionSpec::deserialize(d)?,
+            )),
+            "sample" => {
+                AnalysisSpec::Sample(Box::new(crate::distribution::SampleSpec::deserialize(d)?))
+            }
+            "transform" => {
+                AnalysisSpec::Transform(crate::transform::TransformSpec::deserialize(d)?)
+            }
+            "evaluate-at" => {
+                AnalysisSpec::EvaluateAt(crate::predict::EvaluateAtSpec::deserialize(d)?)
+            }
             _ => return Ok(None),
         }))
     }
@@ -150,12 +174,17 @@ impl AnalysisSpec {
             AnalysisSpec::Derivative(s) => s.validate(),
             AnalysisSpec::LineSearch(s) => s.validate(),
             AnalysisSpec::MomentumStep(s) => s.validate(),
+            AnalysisSpec::Distribution(s) => s.validate(),
+            AnalysisSpec::Sample(s) => s.validate(),
+            AnalysisSpec::Transform(s) => s.validate(),
+            AnalysisSpec::EvaluateAt(s) => s.validate(),
         }
     }
 
     /// Names of other sections this spec refers to, as `(field, section name)`: `("model", …)`
     /// names a `[model.*]` or `[train.*]` section, `("data", …)` a `[data.*]` section,
-    /// `("trajectory", …)` a `[train.*]` section with `kind = "optimize"`.
+    /// `("trajectory", …)` a `[train.*]` section with `kind = "optimize"`, `("columns", …)` a
+    /// section whose table a column reference `"SECTION.COLUMN"` reads (once per section).
     pub fn references(&self) -> Vec<(&'static str, &str)> {
         match self {
             AnalysisSpec::Evaluate(s) => vec![("model", s.model.as_str())],
@@ -177,6 +206,22 @@ impl AnalysisSpec {
             AnalysisSpec::Derivative(s) => vec![("model", s.model.as_str())],
             AnalysisSpec::LineSearch(_) => Vec::new(),
             AnalysisSpec::MomentumStep(s) => s.references(),
+            AnalysisSpec::Distribution(s) => column_sections(s.references()),
+            AnalysisSpec::Sample(s) => column_sections(s.references()),
+            AnalysisSpec::Transform(s) => column_sections(s.references()),
+            AnalysisSpec::EvaluateAt(s) => {
+                let mut refs = vec![("model", s.model.as_str())];
+                refs.extend(column_sections([s.x.as_str()]));
+                refs
+            }
         }
     }
+}
+
+/// `("columns", section)` for each distinct section named by column references.
+fn column_sections<'a>(refs: impl IntoIterator<Item = &'a str>) -> Vec<(&'static str, &'a str)> {
+    crate::columns::sections(refs)
+        .into_iter()
+        .map(|s| ("columns", s))
+        .collect()
 }

@@ -329,17 +329,28 @@ impl<'a> Parser<'a> {
         for (name, section) in &sections {
             for (field, target) in section.references() {
                 let value = &section_values[name].1;
-                let span = find_field(value, field).unwrap_or(value.span());
+                // A column reference ("SECTION.COLUMN" inside an analysis) is shown as written.
+                let reference = (field == "columns")
+                    .then(|| find_prefixed(value, &format!("{target}.")))
+                    .flatten();
+                let span = match &reference {
+                    Some((span, _)) => span.clone(),
+                    None => find_field(value, field).unwrap_or(value.span()),
+                };
+                let what = match &reference {
+                    Some((_, r)) => format!("column reference `{r}`"),
+                    None => format!("`{field} = \"{target}\"`"),
+                };
                 let wanted: &[SectionKind] = match field {
                     "model" => &[SectionKind::Model, SectionKind::Train],
                     "data" => &[SectionKind::Data],
                     "trajectory" => &[SectionKind::Train],
+                    "columns" => &[SectionKind::Data, SectionKind::Analysis, SectionKind::Train],
                     _ => &SectionKind::ALL,
                 };
                 match section_values.get(target) {
                     None => {
-                        let mut msg =
-                            format!("`{field} = \"{target}\"` refers to no section of this figure");
+                        let mut msg = format!("{what} refers to no section of this figure");
                         let names: Vec<&str> = section_values
                             .iter()
                             .filter(|(_, (k, _))| wanted.contains(k))
@@ -363,7 +374,18 @@ impl<'a> Parser<'a> {
                         self.error(span, msg);
                     }
                     Some((k, _)) if !wanted.contains(k) => {
-                        self.error(span, format!("`{field} = \"{target}\"` refers to a [{}] section; expected a {} section", k.table(), wanted.iter().map(|w| format!("[{}]", w.table())).collect::<Vec<_>>().join(" or ")));
+                        self.error(
+                            span,
+                            format!(
+                                "{what} refers to a [{}] section; expected a {} section",
+                                k.table(),
+                                wanted
+                                    .iter()
+                                    .map(|w| format!("[{}]", w.table()))
+                                    .collect::<Vec<_>>()
+                                    .join(" or ")
+                            ),
+                        );
                     }
                     Some(_) => {}
                 }
@@ -588,6 +610,16 @@ fn find_string(value: &Spanned<DeValue<'_>>, s: &str) -> Option<Range<usize>> {
         DeValue::String(v) if v.as_ref() == s => Some(value.span()),
         DeValue::Table(t) => t.iter().find_map(|(_, v)| find_string(v, s)),
         DeValue::Array(a) => a.iter().find_map(|v| find_string(v, s)),
+        _ => None,
+    }
+}
+
+/// The span and text of the first string value starting with `prefix` inside a value.
+fn find_prefixed(value: &Spanned<DeValue<'_>>, prefix: &str) -> Option<(Range<usize>, String)> {
+    match value.get_ref() {
+        DeValue::String(v) if v.starts_with(prefix) => Some((value.span(), v.to_string())),
+        DeValue::Table(t) => t.iter().find_map(|(_, v)| find_prefixed(v, prefix)),
+        DeValue::Array(a) => a.iter().find_map(|v| find_prefixed(v, prefix)),
         _ => None,
     }
 }

@@ -209,6 +209,20 @@ pub fn run(
                     training::descent::path_fits(s, &input(inputs, &s.trajectory)?)
                         .map_err(|e| analysis::Error::Unsupported(e.to_string()))
                 }
+                analysis::AnalysisSpec::Distribution(s) => {
+                    analysis::distribution::distribution(s, &tables(fig, spec, inputs)?)
+                }
+                analysis::AnalysisSpec::Sample(s) => {
+                    analysis::distribution::sample(s, &tables(fig, spec, inputs)?)
+                }
+                analysis::AnalysisSpec::Transform(s) => {
+                    analysis::transform::transform(s, &tables(fig, spec, inputs)?)
+                }
+                analysis::AnalysisSpec::EvaluateAt(s) => analysis::predict::evaluate_at(
+                    &input(inputs, &s.model)?,
+                    s,
+                    &tables(fig, spec, inputs)?,
+                ),
                 analysis::AnalysisSpec::LossGrid(s) => {
                     let data = s
                         .objective
@@ -261,6 +275,24 @@ fn bundle(inputs: &Inputs, name: &str) -> Result<data::Bundle, String> {
         .get(name)
         .ok_or_else(|| format!("input `{name}` is missing"))?;
     data::Bundle::decode(bytes).map_err(|e| format!("input `{name}` does not decode: {e}"))
+}
+
+/// The tables of the sections an analysis reads through column references (`"SECTION.COLUMN"`).
+fn tables(
+    fig: &FigureSpec,
+    spec: &analysis::AnalysisSpec,
+    inputs: &Inputs,
+) -> Result<analysis::columns::Tables, String> {
+    spec.references()
+        .into_iter()
+        .filter(|(field, _)| *field == "columns")
+        .map(|(_, name)| {
+            Ok((
+                name.to_string(),
+                data::Table::from(columns(fig, name, inputs)?),
+            ))
+        })
+        .collect()
 }
 
 /// The columns a section offers to plots.
