@@ -509,9 +509,17 @@ fn piecewise_linear_activations() {
     }));
     assert!(!activation_is_piecewise_linear(Activation::Tanh));
     assert!(!activation_is_piecewise_linear(Activation::Gelu));
-    // Deep and composed networks are spec kinds of their own.
+    // Deep and composed networks are spec kinds of their own (mlp and cnn1d are trainable).
     assert_eq!(
         ModelSpec::KINDS,
-        &["activation", "shallow", "relu-basis", "deep", "composed"]
+        &[
+            "activation",
+            "shallow",
+            "relu-basis",
+            "deep",
+            "composed",
+            "mlp",
+            "cnn1d"
+        ]
     );
 }
