@@ -11,9 +11,11 @@ type Plotted = BTreeMap<String, Vec<f64>>;
 
 /// Builds one real figure into a temporary cache and returns its plotted numbers.
 fn build(figure: &str) -> Plotted {
-    let cache = tempfile::tempdir().unwrap();
-    let ws =
-        Workspace::load(&crate::harness::repo_root(), Some(cache.path())).expect("workspace loads");
+    let ws = Workspace::load(
+        &crate::harness::repo_root(),
+        Some(crate::harness::shared_cache()),
+    )
+    .expect("workspace loads");
     assert!(ws.diagnostics.is_empty(), "{:?}", ws.diagnostics);
     let opts = pipeline::BuildOptions {
         figures: vec![figure.into()],

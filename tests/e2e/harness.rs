@@ -11,6 +11,43 @@ use std::process::{Command, Output};
 use pipeline::progress::Mode;
 use pipeline::{BuildOptions, BuildReport, Workspace};
 
+/// One cache for every test that builds the repository's real figures, so a figure (the
+/// training ones take minutes) is computed once per test run even when several tests need it;
+/// concurrent builds of one key wait on its lock instead of computing it twice.
+pub fn shared_cache() -> &'static Path {
+    static CACHE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    CACHE
+        .get_or_init(|| {
+            tempfile::Builder::new()
+                .prefix("pipeline-real-cache")
+                .tempdir()
+                .expect("temp dir")
+        })
+        .path()
+}
+
+/// The repository's real figure `figure`, built into the [`shared_cache`] without touching the
+/// repository: its plotted numbers by reference.
+pub fn build_real(figure: &str) -> BTreeMap<String, Vec<f64>> {
+    let ws = Workspace::load(&repo_root(), Some(shared_cache())).expect("workspace loads");
+    assert!(ws.diagnostics.is_empty(), "{:?}", ws.diagnostics);
+    let opts = BuildOptions {
+        figures: vec![figure.into()],
+        write_outputs: false,
+        book: false,
+        ..Default::default()
+    };
+    let report = pipeline::build(&ws, &opts).unwrap();
+    let done = report.figures[0]
+        .plot
+        .clone()
+        .unwrap_or_else(|| panic!("{figure} failed: {:?}", report.figures[0].status));
+    pipeline::stages::PlotArtifact::decode(&done.payload)
+        .unwrap()
+        .series()
+        .unwrap()
+}
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,31 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use pipeline::Workspace;
-use pipeline::stages::PlotArtifact;
 
-pub(crate) fn build_real(figure: &str) -> BTreeMap<String, Vec<f64>> {
-    // The real workspace's specs, built into a temporary cache without touching the repository.
-    let cache = tempfile::tempdir().unwrap();
-    let ws =
-        Workspace::load(&crate::harness::repo_root(), Some(cache.path())).expect("workspace loads");
-    assert!(ws.diagnostics.is_empty(), "{:?}", ws.diagnostics);
-    let opts = pipeline::BuildOptions {
-        figures: vec![figure.into()],
-        write_outputs: false,
-        book: false,
-        ..Default::default()
-    };
-    let report = pipeline::build(&ws, &opts).unwrap();
-    let done = report.figures[0]
-        .plot
-        .clone()
-        .unwrap_or_else(|| panic!("{figure} failed: {:?}", report.figures[0].status));
-    PlotArtifact::decode(&done.payload)
-        .unwrap()
-        .series()
-        .unwrap()
-}
+pub(crate) use crate::harness::build_real;
 
 fn at(art: &BTreeMap<String, Vec<f64>>, xs: &str, ys: &str, x: f64) -> f64 {
     let i = art[xs]
@@ -67,26 +44,6 @@ fn figure_3_5_error_shrinks_as_regions_grow() {
         e(20) < e(5) / 20.0,
         "doubling the regions twice cuts the error by far more than 20x"
     );
-}
-
-#[test]
-fn every_real_figure_builds() {
-    let cache = tempfile::tempdir().unwrap();
-    let ws = Workspace::load(&crate::harness::repo_root(), Some(cache.path())).unwrap();
-    let opts = pipeline::BuildOptions {
-        write_outputs: false,
-        book: false,
-        ..Default::default()
-    };
-    let report = pipeline::build(&ws, &opts).unwrap();
-    let failed: Vec<_> = report
-        .figures
-        .iter()
-        .filter(|f| f.plot.is_none())
-        .map(|f| (&f.id, &f.status))
-        .collect();
-    assert!(failed.is_empty(), "{failed:?}");
-    assert!(report.figures.len() >= 6);
 }
 
 #[test]

@@ -3,32 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use pipeline::stages::PlotArtifact;
-use pipeline::{BuildReport, Workspace};
+use pipeline::BuildReport;
 
-use crate::harness::PipelineTest;
-
-fn build_real(figure: &str) -> BTreeMap<String, Vec<f64>> {
-    let cache = tempfile::tempdir().unwrap();
-    let ws =
-        Workspace::load(&crate::harness::repo_root(), Some(cache.path())).expect("workspace loads");
-    assert!(ws.diagnostics.is_empty(), "{:?}", ws.diagnostics);
-    let opts = pipeline::BuildOptions {
-        figures: vec![figure.into()],
-        write_outputs: false,
-        book: false,
-        ..Default::default()
-    };
-    let report = pipeline::build(&ws, &opts).unwrap();
-    let done = report.figures[0]
-        .plot
-        .clone()
-        .unwrap_or_else(|| panic!("{figure} failed: {:?}", report.figures[0].status));
-    PlotArtifact::decode(&done.payload)
-        .unwrap()
-        .series()
-        .unwrap()
-}
+use crate::harness::{PipelineTest, build_real};
 
 fn last(art: &BTreeMap<String, Vec<f64>>, name: &str) -> f64 {
     *art[name]
