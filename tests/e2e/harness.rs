@@ -130,11 +130,18 @@ impl PipelineTest {
     /// those that train networks (`kind = "classifier"`): the tests that use this build the
     /// figures dozens of times, and training figures have tests of their own.
     pub fn with_real_figures(self) -> PipelineTest {
+        self.with_real_chapters(&[])
+    }
+
+    /// Like [`PipelineTest::with_real_figures`], for the named chapter directories only
+    /// (`["ch03", "ch04"]`; empty: all of them).
+    pub fn with_real_chapters(self, chapters: &[&str]) -> PipelineTest {
         let repo = repo_root().join("figures");
         for ch in std::fs::read_dir(&repo)
             .expect("figures/")
             .flatten()
             .filter(|e| e.path().is_dir())
+            .filter(|e| chapters.is_empty() || chapters.iter().any(|c| e.file_name() == *c))
         {
             let dest = self.root().join("figures").join(ch.file_name());
             std::fs::create_dir_all(&dest).expect("mkdir");

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-
 pub(crate) use crate::harness::build_real;
 
 fn at(art: &BTreeMap<String, Vec<f64>>, xs: &str, ys: &str, x: f64) -> f64 {
