@@ -6,6 +6,7 @@
 
 pub mod counts;
 pub mod derivative;
+pub mod mnist1d;
 pub mod regions;
 mod spec;
 pub mod variance;
@@ -94,6 +95,9 @@ pub enum Error {
     /// The model cannot be evaluated as asked.
     #[error(transparent)]
     Model(#[from] models::Error),
+    /// A data set could not be generated.
+    #[error(transparent)]
+    Data(#[from] data::Error),
     /// The analysis does not apply to these inputs.
     #[error("{0}")]
     Unsupported(String),

@@ -33,6 +33,9 @@ pub enum AnalysisSpec {
     LineSearch(training::search1d::LineSearch1dSpec),
     /// One momentum step and one Nesterov step from the end of a run (`kind = "momentum-step"`).
     MomentumStep(training::momentum_step::MomentumStepSpec),
+    /// Every stage of the construction of an MNIST-1D example, the templates and training rows
+    /// (`kind = "mnist1d-trace"`).
+    Mnist1dTrace(crate::mnist1d::Mnist1dTraceSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -99,6 +102,7 @@ impl AnalysisSpec {
         "derivative",
         "line-search",
         "momentum-step",
+        "mnist1d-trace",
     ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
@@ -132,6 +136,9 @@ impl AnalysisSpec {
             "momentum-step" => AnalysisSpec::MomentumStep(
                 training::momentum_step::MomentumStepSpec::deserialize(d)?,
             ),
+            "mnist1d-trace" => {
+                AnalysisSpec::Mnist1dTrace(crate::mnist1d::Mnist1dTraceSpec::deserialize(d)?)
+            }
             _ => return Ok(None),
         }))
     }
@@ -150,6 +157,7 @@ impl AnalysisSpec {
             AnalysisSpec::Derivative(s) => s.validate(),
             AnalysisSpec::LineSearch(s) => s.validate(),
             AnalysisSpec::MomentumStep(s) => s.validate(),
+            AnalysisSpec::Mnist1dTrace(s) => s.validate(),
         }
     }
 
@@ -177,6 +185,25 @@ impl AnalysisSpec {
             AnalysisSpec::Derivative(s) => vec![("model", s.model.as_str())],
             AnalysisSpec::LineSearch(_) => Vec::new(),
             AnalysisSpec::MomentumStep(s) => s.references(),
+            AnalysisSpec::Mnist1dTrace(s) => vec![("data", s.data.as_str())],
+        }
+    }
+
+    /// Takes in what the analysis reads from the *specs* of other sections, not from their
+    /// outputs, so that it becomes part of the analysis's own parameters (and stage key):
+    /// `mnist1d-trace` copies the generator parameters of its `data` section. `data` looks up a
+    /// `[data]` section by name. Problems as `(field path relative to the section, message)`;
+    /// a name that is no section is left to the figure's reference check.
+    pub fn resolve<'a>(
+        &mut self,
+        data: impl Fn(&str) -> Option<&'a data::DataSpec>,
+    ) -> Vec<(String, String)> {
+        match self {
+            AnalysisSpec::Mnist1dTrace(s) => {
+                let target = data(&s.data);
+                s.resolve(target)
+            }
+            _ => Vec::new(),
         }
     }
 }
