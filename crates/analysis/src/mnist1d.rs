@@ -9,15 +9,14 @@
 //! everywhere (`with-iid-noise`); a linear ramp subtracted (`sheared`); and the result resampled
 //! to 40 points (`output`), which the data set then standardises with one global mean and
 //! standard deviation (`sample`). Each stage comes with the coordinate it lives on: `t.template`
-//! (12 points), `t.padded` (12 + padding), `t.work` (D) and `t.final` (40), all evenly spaced
-//! over [−5/6, 5/6] as in the official generator, whose plotting coordinate `t` is `t.final`
-//! divided by the global standard deviation. The ten templates and chosen training rows of the
+//! (12 points), `t.work` (D) and `t.final` (40), each evenly spaced over [−5/6, 5/6] as in the
+//! official generator (whose plotting coordinate `t` is `t.final` divided by the global standard
+//! deviation), and `t.padded`, the first 12 + padding points of `t.work`: before stretching, the
+//! padded samples sit at the working grid's spacing, so the stretch shows. The ten templates and chosen training rows of the
 //! generated set come along, so one analysis holds every number of figure 8.1.
 
 use data::Table;
-use data::mnist1d::{
-    self, Mnist1d, Mnist1dSpec, NUM_CLASSES, Templates, linspace, resample_linear,
-};
+use data::mnist1d::{self, Mnist1d, Mnist1dSpec, NUM_CLASSES, Templates, resample_linear};
 use serde::{Deserialize, Serialize};
 
 /// Upper bound on `rows` and on `per-class`, so a typo cannot produce a huge table.
@@ -208,7 +207,8 @@ pub fn mnist1d_trace(spec: &Mnist1dTraceSpec, generator: &Mnist1dSpec) -> crate:
     let t_template = t.to_vec();
     let t_work = resample_linear(&t_template, generator.working_length());
     let t_final = resample_linear(&t_work, set.len);
-    let t_padded = linspace(t_template[0], t_template[t_template.len() - 1], trace.padded.len());
+    // Before stretching, the padded vector's samples sit at the working grid's spacing.
+    let t_padded = t_work[..trace.padded.len()].to_vec();
     let class = index / generator.samples_per_class();
 
     table.insert("template", trace.template);
@@ -434,8 +434,10 @@ mod tests {
         let output = col("output");
         assert_eq!(output[0], sheared[0]);
         assert_eq!(output[39], sheared[71]);
-        // Every coordinate runs evenly from −5/6 to 5/6; the data set's t is divided by std.
-        for name in ["t.template", "t.padded", "t.work", "t.final"] {
+        // Every coordinate runs evenly from −5/6 to 5/6; the padded vector sits on the first
+        // points of the working grid; the data set's t is divided by std.
+        assert_eq!(col("t.padded"), col("t.work")[..12 + padding]);
+        for name in ["t.template", "t.work", "t.final"] {
             let t = col(name);
             let step = 5.0 / 3.0 / (t.len() - 1) as f64;
             for (i, v) in t.iter().enumerate() {
