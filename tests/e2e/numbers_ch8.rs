@@ -103,14 +103,21 @@ fn figure_8_1_traces_one_example_stage_by_stage() {
     }
     assert!((0..72).any(|i| shifted[i] == 0.0 && with_corr[i] != 0.0));
     // White noise of std 0.02 everywhere: small, and nowhere zero.
-    let white: Vec<f64> = with_iid.iter().zip(&with_corr).map(|(a, b)| a - b).collect();
+    let white: Vec<f64> = with_iid
+        .iter()
+        .zip(&with_corr)
+        .map(|(a, b)| a - b)
+        .collect();
     assert!(white.iter().all(|w| *w != 0.0 && w.abs() < 0.02 * 6.0));
     // Shear: a linear ramp subtracted, c · linspace(−0.5, 0.5, 72) with c in [−0.375, 0.375).
     let ramp: Vec<f64> = with_iid.iter().zip(&sheared).map(|(a, b)| a - b).collect();
     let coeff = ramp[71] - ramp[0];
     assert!((-0.375..0.375).contains(&coeff), "shear {coeff}");
     for (i, r) in ramp.iter().enumerate() {
-        assert!((r - coeff * (i as f64 / 71.0 - 0.5)).abs() < 1e-12, "ramp[{i}]");
+        assert!(
+            (r - coeff * (i as f64 / 71.0 - 0.5)).abs() < 1e-12,
+            "ramp[{i}]"
+        );
     }
     // The final sample: 40 values, linear interpolation of the 72-point signal at 40 evenly
     // spaced positions over the same span.

@@ -99,7 +99,10 @@ impl Mnist1dTraceSpec {
         if self.rows.len() > MAX_ROWS {
             push(
                 "rows",
-                format!("expected at most {MAX_ROWS} rows, found {}", self.rows.len()),
+                format!(
+                    "expected at most {MAX_ROWS} rows, found {}",
+                    self.rows.len()
+                ),
             );
         }
         if self.per_class > MAX_ROWS {
@@ -115,13 +118,19 @@ impl Mnist1dTraceSpec {
             {
                 push(
                     "row",
-                    format!("the data set has {n_train} training rows (0 to {}), found {r}", n_train.saturating_sub(1)),
+                    format!(
+                        "the data set has {n_train} training rows (0 to {}), found {r}",
+                        n_train.saturating_sub(1)
+                    ),
                 );
             }
             if let Some(r) = self.rows.iter().find(|&&r| r >= n_train) {
                 push(
                     "rows",
-                    format!("the data set has {n_train} training rows (0 to {}), found {r}", n_train.saturating_sub(1)),
+                    format!(
+                        "the data set has {n_train} training rows (0 to {}), found {r}",
+                        n_train.saturating_sub(1)
+                    ),
                 );
             }
         }
@@ -218,7 +227,11 @@ pub fn mnist1d_trace(spec: &Mnist1dTraceSpec, generator: &Mnist1dSpec) -> crate:
     table.insert("shifted", trace.shifted);
     table.insert(
         "mask",
-        trace.mask.iter().map(|&on| f64::from(u8::from(on))).collect(),
+        trace
+            .mask
+            .iter()
+            .map(|&on| f64::from(u8::from(on)))
+            .collect(),
     );
     table.insert("corr-noise", trace.corr_noise);
     table.insert("with-corr-noise", trace.with_corr_noise);
@@ -351,9 +364,7 @@ mod tests {
     fn class_and_occurrence_pick_the_kth_training_example_of_the_class() {
         let generator = small();
         let set = mnist1d::generate(&generator).unwrap();
-        let threes: Vec<usize> = (0..set.n_train)
-            .filter(|&r| set.y_train[r] == 3)
-            .collect();
+        let threes: Vec<usize> = (0..set.n_train).filter(|&r| set.y_train[r] == 3).collect();
         let mut s = spec(None, Some(3));
         s.occurrence = Some(2);
         let table = mnist1d_trace(&s, &generator).unwrap();
@@ -370,7 +381,10 @@ mod tests {
         // Past the class's last example: a clear error.
         s.occurrence = Some(threes.len());
         let err = mnist1d_trace(&s, &generator).unwrap_err().to_string();
-        assert!(err.contains(&format!("class 3 has {} training examples", threes.len())), "{err}");
+        assert!(
+            err.contains(&format!("class 3 has {} training examples", threes.len())),
+            "{err}"
+        );
     }
 
     #[test]
@@ -441,7 +455,10 @@ mod tests {
             let t = col(name);
             let step = 5.0 / 3.0 / (t.len() - 1) as f64;
             for (i, v) in t.iter().enumerate() {
-                assert!((v - (-5.0 / 6.0 + i as f64 * step)).abs() < 1e-15, "{name}[{i}]");
+                assert!(
+                    (v - (-5.0 / 6.0 + i as f64 * step)).abs() < 1e-15,
+                    "{name}[{i}]"
+                );
             }
         }
         let std = col("std")[0];
@@ -466,7 +483,10 @@ mod tests {
             assert_eq!((got[0], got[11]), (0.0, 0.0));
         }
         // Class 6 is class 0 upside down (mnist1d.md, section 3.2).
-        let (zero, six) = (table.get("template.0").unwrap(), table.get("template.6").unwrap());
+        let (zero, six) = (
+            table.get("template.0").unwrap(),
+            table.get("template.6").unwrap(),
+        );
         for (a, b) in zero.iter().zip(six) {
             assert!((a + b).abs() < 1e-15);
         }

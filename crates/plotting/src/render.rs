@@ -25,9 +25,9 @@ use plotters::style::{
 use crate::figure::{Grid, columns, lookup, place, scalar, series_name};
 use crate::geom::{Pt, Rect, clip_polygon, clip_polyline, to_pixels};
 use crate::spec::{
-    Anchor, AxisSpec, BandSpec, Dash, FontSize, HeatmapSpec, LegendSpec, LineSpec, MarkerSize, PanelSpec,
-    Positions, RuleSpec, Scale, ScatterSpec, SegmentsSpec, SeriesSpec, ShadeSpec, TextSpec, Value,
-    Width,
+    Anchor, AxisSpec, BandSpec, Dash, FontSize, HeatmapSpec, LegendSpec, LineSpec, MarkerSize,
+    PanelSpec, Positions, RuleSpec, Scale, ScatterSpec, SegmentsSpec, SeriesSpec, ShadeSpec,
+    TextSpec, Value, Width,
 };
 use crate::style::sample_colormap;
 use crate::svg::Fixups;

@@ -1089,11 +1089,20 @@ fn inverted_axes_run_from_hi_to_lo() {
         (points[0], *points.last().unwrap())
     };
     let (start, end) = line(false, false);
-    assert!(start.0 < end.0 && start.1 > end.1, "rising: {start:?} {end:?}");
+    assert!(
+        start.0 < end.0 && start.1 > end.1,
+        "rising: {start:?} {end:?}"
+    );
     let (start, end) = line(false, true);
-    assert!(start.0 < end.0 && start.1 < end.1, "y inverted: {start:?} {end:?}");
+    assert!(
+        start.0 < end.0 && start.1 < end.1,
+        "y inverted: {start:?} {end:?}"
+    );
     let (start, end) = line(true, true);
-    assert!(start.0 > end.0 && start.1 < end.1, "both inverted: {start:?} {end:?}");
+    assert!(
+        start.0 > end.0 && start.1 < end.1,
+        "both inverted: {start:?} {end:?}"
+    );
     // Tick labels follow: with y inverted, 0.0 is drawn above 1.0.
     let svg = render(&figure(
         r#"
