@@ -269,7 +269,7 @@ fn from_kind_round_trips_every_kind() {
     for kind in ModelSpec::KINDS {
         assert!(ModelSpec::from_kind(kind, json!({})).is_err(), "{kind}");
     }
-    assert!(ModelSpec::from_kind("mlp", json!({})).unwrap().is_none());
+    assert!(ModelSpec::from_kind("mlpp", json!({})).unwrap().is_none());
 }
 
 #[test]
