@@ -9,6 +9,7 @@ mod incremental;
 mod integrity;
 mod numbers;
 mod numbers_ch3_7;
+mod numbers_ch8;
 mod robustness;
 mod specs;
 mod training;

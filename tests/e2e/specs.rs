@@ -15,6 +15,21 @@ const EXPECTED: &[(&str, &str, usize, &[&str])] = &[
         ],
     ),
     (
+        "bad-mnist1d-trace.toml",
+        "\"points\"\nrow",
+        0,
+        &[
+            "in [analysis.wrong]: `data`: `points` is a [data] section of kind `points`",
+            "mnist1d-trace needs kind = \"mnist1d\"",
+        ],
+    ),
+    (
+        "bad-mnist1d-trace.toml",
+        "row = 80",
+        6,
+        &["in [analysis.far]: `row`: the data set has 80 training rows (0 to 79), found 80"],
+    ),
+    (
         "bad-plot-reference.toml",
         "\"curves.y\"",
         0,
@@ -150,7 +165,7 @@ fn bad_specs_fail_the_run_but_valid_figures_still_build() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("1 figure: 1 built, 0 fresh, 0 failed, 11 invalid specs in "),
+        stderr.contains("1 figure: 1 built, 0 fresh, 0 failed, 12 invalid specs in "),
         "{stderr}"
     );
     assert!(

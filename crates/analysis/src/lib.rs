@@ -9,6 +9,7 @@ pub mod counts;
 pub mod derivative;
 pub mod distribution;
 pub mod predict;
+pub mod mnist1d;
 pub mod regions;
 mod spec;
 pub mod transform;
@@ -98,6 +99,9 @@ pub enum Error {
     /// The model cannot be evaluated as asked.
     #[error(transparent)]
     Model(#[from] models::Error),
+    /// A data set could not be generated.
+    #[error(transparent)]
+    Data(#[from] data::Error),
     /// The analysis does not apply to these inputs.
     #[error("{0}")]
     Unsupported(String),

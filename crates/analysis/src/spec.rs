@@ -41,6 +41,9 @@ pub enum AnalysisSpec {
     Transform(crate::transform::TransformSpec),
     /// A model traced at the values of a column (`kind = "evaluate-at"`).
     EvaluateAt(crate::predict::EvaluateAtSpec),
+    /// Every stage of the construction of an MNIST-1D example, the templates and training rows
+    /// (`kind = "mnist1d-trace"`).
+    Mnist1dTrace(crate::mnist1d::Mnist1dTraceSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -111,6 +114,7 @@ impl AnalysisSpec {
         "sample",
         "transform",
         "evaluate-at",
+        "mnist1d-trace",
     ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
@@ -156,6 +160,9 @@ impl AnalysisSpec {
             "evaluate-at" => {
                 AnalysisSpec::EvaluateAt(crate::predict::EvaluateAtSpec::deserialize(d)?)
             }
+            "mnist1d-trace" => {
+                AnalysisSpec::Mnist1dTrace(crate::mnist1d::Mnist1dTraceSpec::deserialize(d)?)
+            }
             _ => return Ok(None),
         }))
     }
@@ -178,6 +185,7 @@ impl AnalysisSpec {
             AnalysisSpec::Sample(s) => s.validate(),
             AnalysisSpec::Transform(s) => s.validate(),
             AnalysisSpec::EvaluateAt(s) => s.validate(),
+            AnalysisSpec::Mnist1dTrace(s) => s.validate(),
         }
     }
 
@@ -214,6 +222,25 @@ impl AnalysisSpec {
                 refs.extend(column_sections([s.x.as_str()]));
                 refs
             }
+            AnalysisSpec::Mnist1dTrace(s) => vec![("data", s.data.as_str())],
+        }
+    }
+
+    /// Takes in what the analysis reads from the *specs* of other sections, not from their
+    /// outputs, so that it becomes part of the analysis's own parameters (and stage key):
+    /// `mnist1d-trace` copies the generator parameters of its `data` section. `data` looks up a
+    /// `[data]` section by name. Problems as `(field path relative to the section, message)`;
+    /// a name that is no section is left to the figure's reference check.
+    pub fn resolve<'a>(
+        &mut self,
+        data: impl Fn(&str) -> Option<&'a data::DataSpec>,
+    ) -> Vec<(String, String)> {
+        match self {
+            AnalysisSpec::Mnist1dTrace(s) => {
+                let target = data(&s.data);
+                s.resolve(target)
+            }
+            _ => Vec::new(),
         }
     }
 }

@@ -391,6 +391,25 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        // Parameters an analysis takes from the spec of another section (mnist1d-trace: the
+        // generator of its data set), copied in so that its stage key covers them.
+        let data_specs: BTreeMap<String, data::DataSpec> = sections
+            .iter()
+            .filter_map(|(n, s)| match s {
+                Section::Data(d) => Some((n.clone(), d.clone())),
+                _ => None,
+            })
+            .collect();
+        for (name, section) in sections.iter_mut() {
+            let Section::Analysis(analysis) = section else {
+                continue;
+            };
+            for (field, message) in analysis.resolve(|n| data_specs.get(n)) {
+                let value = &section_values[name.as_str()].1;
+                let span = find_path(value, &field).unwrap_or(value.span());
+                self.error(span, format!("in [analysis.{name}]: `{field}`: {message}"));
+            }
+        }
         if let Some(cycle) = find_cycle(&sections) {
             let span = section_values[&cycle[0]].1.span();
             self.error(

@@ -251,6 +251,14 @@ pub fn run(
                     )
                     .map_err(|e| analysis::Error::Unsupported(e.to_string()))
                 }
+                analysis::AnalysisSpec::Mnist1dTrace(s) => match &s.generator {
+                    // The spec parser copied the generator parameters of `s.data` in.
+                    Some(generator) => analysis::mnist1d::mnist1d_trace(s, generator),
+                    None => Err(analysis::Error::Unsupported(format!(
+                        "the generator of data section `{}` was not resolved",
+                        s.data
+                    ))),
+                },
             };
             encode(&table.map_err(|e| e.to_string())?)
         }

@@ -110,6 +110,11 @@ fn check_specs_of(layout: &LayoutSpec, panels: &[&PanelSpec], style: &Style) -> 
                     axis: name,
                     message: "a 3D panel has linear axes only".to_string(),
                 });
+            } else if panel.is_3d() && axis.invert {
+                problems.push(Error::Axis {
+                    axis: name,
+                    message: "a 3D panel cannot invert its axes".to_string(),
+                });
             }
         }
         if let Some(p) = &panel.projection {
@@ -133,8 +138,8 @@ fn check_specs_of(layout: &LayoutSpec, panels: &[&PanelSpec], style: &Style) -> 
     problems
 }
 
-/// With `share-y`, the panels of each row must have one y range and scale; with `share-x`, the
-/// panels of each column one x range and scale.
+/// With `share-y`, the panels of each row must have one y range, scale and direction; with
+/// `share-x`, the panels of each column one x range, scale and direction.
 fn check_shared(layout: &LayoutSpec, panels: &[&PanelSpec], grid: &Grid) -> Vec<Error> {
     let mut problems = Vec::new();
     for (share, which) in [(layout.share_y, "y"), (layout.share_x, "x")] {
@@ -148,21 +153,24 @@ fn check_shared(layout: &LayoutSpec, panels: &[&PanelSpec], grid: &Grid) -> Vec<
             let line = if which == "y" { r } else { c };
             let axis = |p: &PanelSpec| {
                 let a = if which == "y" { &p.y } else { &p.x };
-                (a.range, a.scale)
+                (a.range, a.scale, a.invert)
+            };
+            let describe = |(range, scale, invert): ([f64; 2], Scale, bool)| {
+                let inverted = if invert { ", inverted" } else { "" };
+                format!("{range:?} ({scale:?}{inverted})")
             };
             match first.get(&line) {
                 None => {
                     first.insert(line, i);
                 }
                 Some(&k) if axis(panels[k]) != axis(panel) => {
-                    let (range, scale) = axis(panel);
-                    let (first_range, first_scale) = axis(panels[k]);
                     problems.push(Error::Layout(format!(
-                        "share-{which}: {} has {which} range {range:?} ({scale:?}) but {} in the \
-                         same {} has {first_range:?} ({first_scale:?})",
+                        "share-{which}: {} has {which} range {} but {} in the same {} has {}",
                         panel_name(i, panel),
+                        describe(axis(panel)),
                         panel_name(k, panels[k]),
                         if which == "y" { "row" } else { "column" },
+                        describe(axis(panels[k])),
                     )));
                 }
                 Some(_) => {}

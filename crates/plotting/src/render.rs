@@ -25,9 +25,9 @@ use plotters::style::{
 use crate::figure::{Grid, columns, lookup, place, scalar, series_name};
 use crate::geom::{Pt, Rect, clip_polygon, clip_polyline, to_pixels};
 use crate::spec::{
-    Anchor, BandSpec, Dash, FontSize, HeatmapSpec, LegendSpec, LineSpec, MarkerSize, PanelSpec,
-    Positions, RuleSpec, Scale, ScatterSpec, SegmentsSpec, SeriesSpec, ShadeSpec, TextSpec, Value,
-    Width,
+    Anchor, AxisSpec, BandSpec, Dash, FontSize, HeatmapSpec, LegendSpec, LineSpec, MarkerSize,
+    PanelSpec, Positions, RuleSpec, Scale, ScatterSpec, SegmentsSpec, SeriesSpec, ShadeSpec,
+    TextSpec, Value, Width,
 };
 use crate::style::sample_colormap;
 use crate::svg::Fixups;
@@ -214,7 +214,13 @@ impl Layout {
                 xt.major
                     .iter()
                     .filter(|(v, _)| {
-                        *v >= spec.x.range[1] - (spec.x.range[1] - spec.x.range[0]) * 0.05
+                        // Labels near the right end of the frame (`lo` on an inverted axis).
+                        let [lo, hi] = spec.x.range;
+                        if spec.x.invert {
+                            *v <= lo + (hi - lo) * 0.05
+                        } else {
+                            *v >= hi - (hi - lo) * 0.05
+                        }
                     })
                     .map(|(_, l)| text_width(l, fs.tick) / 2.0)
                     .fold(0.0, f64::max)
@@ -526,13 +532,20 @@ struct AxisMap {
 }
 
 impl AxisMap {
-    fn new(range: [f64; 2], scale: Scale, p_lo: f64, p_hi: f64) -> AxisMap {
-        let log = scale == Scale::Log;
+    /// The map of `axis` onto pixels `p_lo` (where `lo` goes) to `p_hi`; an inverted axis swaps
+    /// the two ends.
+    fn new(axis: &AxisSpec, p_lo: f64, p_hi: f64) -> AxisMap {
+        let log = axis.scale == Scale::Log;
         let t = |v: f64| if log { v.log10() } else { v };
+        let (p_lo, p_hi) = if axis.invert {
+            (p_hi, p_lo)
+        } else {
+            (p_lo, p_hi)
+        };
         AxisMap {
             log,
-            t_lo: t(range[0]),
-            t_hi: t(range[1]),
+            t_lo: t(axis.range[0]),
+            t_hi: t(axis.range[1]),
             p_lo,
             p_hi,
         }
@@ -651,8 +664,8 @@ fn draw_panel(
     };
     let view = View {
         frame,
-        x: AxisMap::new(spec.x.range, spec.x.scale, frame.x0, frame.x1),
-        y: AxisMap::new(spec.y.range, spec.y.scale, frame.y1, frame.y0),
+        x: AxisMap::new(&spec.x, frame.x0, frame.x1),
+        y: AxisMap::new(&spec.y, frame.y1, frame.y0),
         x_range: spec.x.range,
         y_range: spec.y.range,
     };

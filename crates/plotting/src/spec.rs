@@ -159,6 +159,11 @@ pub struct AxisSpec {
     /// Decimal places of the tick labels on a linear axis (1 for continuous axes, 0 for counts).
     #[serde(default = "one")]
     pub decimals: u32,
+    /// Run the axis from `hi` to `lo`: a y axis then has `lo` at the top (matplotlib's
+    /// `invert_yaxis`, e.g. MNIST-1D signals written top to bottom), an x axis `lo` at the right.
+    /// Not in 3-D panels.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub invert: bool,
 }
 
 fn one() -> u32 {

@@ -151,6 +151,7 @@ mod tests {
             ticks: None,
             minor_ticks: None,
             decimals: 1,
+            invert: false,
         }
     }
 

@@ -1068,3 +1068,81 @@ fn new_kinds_reject_bad_values() {
             .contains("`a.e`: values must be finite and increase")
     );
 }
+
+#[test]
+fn inverted_axes_run_from_hi_to_lo() {
+    // A line from (0, 0) to (1, 1): rising normally, falling with y inverted (lo at the top),
+    // and with x inverted too it runs from the top right to the bottom left.
+    let line = |x_invert: bool, y_invert: bool| {
+        let svg = stable(&figure(
+            &format!(
+                r#"
+                [[panel]]
+                x = {{ range = [0.0, 1.0], invert = {x_invert} }}
+                y = {{ range = [0.0, 1.0], invert = {y_invert} }}
+                series = [{{ kind = "line", x = "a.x", y = "a.y", color = "orange" }}]
+                "#
+            ),
+            &[("a.x", vec![0.0, 1.0]), ("a.y", vec![0.0, 1.0])],
+        ));
+        let points = strokes(&svg, &["stroke=\"#D18362\""]).remove(0);
+        (points[0], *points.last().unwrap())
+    };
+    let (start, end) = line(false, false);
+    assert!(
+        start.0 < end.0 && start.1 > end.1,
+        "rising: {start:?} {end:?}"
+    );
+    let (start, end) = line(false, true);
+    assert!(
+        start.0 < end.0 && start.1 < end.1,
+        "y inverted: {start:?} {end:?}"
+    );
+    let (start, end) = line(true, true);
+    assert!(
+        start.0 > end.0 && start.1 < end.1,
+        "both inverted: {start:?} {end:?}"
+    );
+    // Tick labels follow: with y inverted, 0.0 is drawn above 1.0.
+    let svg = render(&figure(
+        r#"
+        [[panel]]
+        x = { range = [0.0, 1.0], ticks = [] }
+        y = { range = [0.0, 1.0], ticks = [0.0, 1.0], invert = true }
+        "#,
+        &[],
+    ));
+    let lines: Vec<&str> = svg.lines().collect();
+    let baseline = |label: &str| {
+        lines
+            .windows(2)
+            .find(|w| w[0].starts_with("<text ") && w[1] == label)
+            .and_then(|w| w[0].split(" y=\"").nth(1))
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("label {label} in {svg}"))
+    };
+    assert!(baseline("0.0") < baseline("1.0"));
+}
+
+#[test]
+fn shared_axes_must_agree_on_direction_and_3d_axes_do_not_invert() {
+    let mut fig = shared_log_figure();
+    fig.panels[1].spec.y.invert = true;
+    let err = render_error(&fig).to_string();
+    assert!(
+        err.starts_with("layout: share-y: panel 2 has y range") && err.contains("inverted"),
+        "{err}"
+    );
+    let fig = figure(
+        r#"
+        [[panel]]
+        x = { range = [0.0, 1.0] }
+        y = { range = [0.0, 1.0] }
+        z = { range = [0.0, 1.0], invert = true }
+        "#,
+        &[],
+    );
+    let err = render_error(&fig).to_string();
+    assert!(err.contains("cannot invert"), "{err}");
+}
