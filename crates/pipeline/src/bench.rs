@@ -57,30 +57,21 @@ fn time_steps(w: &Weights, x: &[f32], y: &[u8], batch: usize, steps: usize, repe
     let mut times = Vec::new();
     for _ in 0..repeats {
         let mut net = Net::new(w);
+        let mut step = |s: usize| {
+            let r = (s * batch) % n;
+            net.step(
+                &x[r * d..(r + batch) * d],
+                &y[r..r + batch],
+                Loss::CrossEntropy,
+                &adam(),
+                1e-3,
+            )
+            .expect("benchmark step");
+        };
         // Warm-up: allocations, caches.
-        for s in 0..10 {
-            let r = (s * batch) % n;
-            net.step(
-                &x[r * d..(r + batch) * d],
-                &y[r..r + batch],
-                Loss::CrossEntropy,
-                &adam(),
-                1e-3,
-            )
-            .expect("benchmark step");
-        }
+        (0..10).for_each(&mut step);
         let start = Instant::now();
-        for s in 0..steps {
-            let r = (s * batch) % n;
-            net.step(
-                &x[r * d..(r + batch) * d],
-                &y[r..r + batch],
-                Loss::CrossEntropy,
-                &adam(),
-                1e-3,
-            )
-            .expect("benchmark step");
-        }
+        (0..steps).for_each(&mut step);
         times.push(start.elapsed().as_secs_f64() / steps as f64);
     }
     times.sort_by(f64::total_cmp);
