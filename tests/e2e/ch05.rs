@@ -4,35 +4,9 @@
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
 
-use pipeline::Workspace;
-use pipeline::stages::PlotArtifact;
-
 type Plotted = BTreeMap<String, Vec<f64>>;
 
-/// Builds one real figure into a temporary cache and returns its plotted numbers.
-fn build(figure: &str) -> Plotted {
-    let ws = Workspace::load(
-        &crate::harness::repo_root(),
-        Some(crate::harness::shared_cache()),
-    )
-    .expect("workspace loads");
-    assert!(ws.diagnostics.is_empty(), "{:?}", ws.diagnostics);
-    let opts = pipeline::BuildOptions {
-        figures: vec![figure.into()],
-        write_outputs: false,
-        book: false,
-        ..Default::default()
-    };
-    let report = pipeline::build(&ws, &opts).unwrap();
-    let done = report.figures[0]
-        .plot
-        .clone()
-        .unwrap_or_else(|| panic!("{figure} failed: {:?}", report.figures[0].status));
-    PlotArtifact::decode(&done.payload)
-        .unwrap()
-        .series()
-        .unwrap()
-}
+use crate::harness::build_real as build;
 
 fn col<'a>(art: &'a Plotted, name: &str) -> &'a [f64] {
     art.get(name).unwrap_or_else(|| {

@@ -110,13 +110,9 @@ fn trained_weights_are_identical_whatever_the_jobs() {
     // The payload is a safetensors file another tool can read: weights and curves by name.
     let bundle = data::Bundle::decode(&w1["8.90/train.cnn"]).unwrap();
     let trained = training::classifier::Trained::from_bundle(&bundle).unwrap();
-    assert_eq!(
-        trained.weights.arch.num_params(),
-        models::net::Weights::from_bundle(&bundle)
-            .unwrap()
-            .arch
-            .num_params()
-    );
+    // The fixture's CNN, counted by hand from its spec: conv 1->8 (k 5) 48, conv 8->8 (k 3) 200,
+    // lengths 40 -> 19 -> 10, so a dense 80 -> 16 layer 1296 and the head 16 -> 10 170.
+    assert_eq!(trained.weights.arch.num_params(), 48 + 200 + 1296 + 170);
     assert_eq!(
         trained.curves["step"],
         [0.0, 25.0, 50.0, 75.0, 100.0, 125.0, 150.0]
