@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::exec::{Action, Done, EntryInfo, Event, ExecReport, execute};
+use crate::exec::{Action, Clocks, Done, EntryInfo, Event, ExecReport, execute};
 use crate::lockfile::FigureLock;
 use crate::plan::{Plan, diff_json};
 use crate::progress::{Mode, Progress};
@@ -77,6 +77,34 @@ pub struct BuildReport {
     pub errors: Vec<String>,
     /// Wall time.
     pub seconds: f64,
+    /// Where the wall time went.
+    pub timings: Timings,
+}
+
+/// Where a build's wall time went, in milliseconds (printed by `--timings`, read by
+/// `pipeline bench pipeline`). The phases run one after the other; `keys`, `lookups` and `runs`
+/// are summed over stages and threads within `execute`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// Reading pipeline.toml, the style and every spec, parsing and checking them (set by the
+    /// caller, which loads the workspace).
+    pub load: f64,
+    /// Expanding the figures into the stage graph.
+    pub plan: f64,
+    /// The executor: keys, cache lookups and any stage runs.
+    pub execute: f64,
+    /// Manifests and keys, summed over stages.
+    pub keys: f64,
+    /// Cache lookups, summed over stages.
+    pub lookups: f64,
+    /// Stage computations (and publishing their outputs), summed over stages.
+    pub runs: f64,
+    /// Writing (or checking) figure SVGs, locks and the stage index.
+    pub outputs: f64,
+    /// Checking the book's inputs, and rebuilding it when they changed.
+    pub book: f64,
+    /// Stages in the plan.
+    pub stages: usize,
 }
 
 impl BuildReport {
@@ -164,6 +192,11 @@ pub fn build_with_store(
     let start = Instant::now();
     let selected = selection(ws, &opts.figures)?;
     let plan = Plan::new(&ws.figures, &selected, &ws.style, &ws.digests);
+    let mut timings = Timings {
+        plan: ms_since(start),
+        stages: plan.stages.len(),
+        ..Default::default()
+    };
     let platform = crate::platform::current();
     let progress = Progress::new(opts.progress);
     let runner = |stage: &crate::plan::Stage,
@@ -180,8 +213,14 @@ pub fn build_with_store(
         .num_threads(jobs(ws, opts.jobs))
         .build()
         .map_err(|e| e.to_string())?;
+    let started = Instant::now();
     let exec: ExecReport = pool.install(|| execute(&plan, store, &platform, &runner, &progress));
+    timings.execute = ms_since(started);
+    timings.keys = Clocks::ms(&exec.clocks.keys);
+    timings.lookups = Clocks::ms(&exec.clocks.lookups);
+    timings.runs = Clocks::ms(&exec.clocks.runs);
 
+    let started = Instant::now();
     let mut report = BuildReport {
         events: exec.events.clone(),
         ..Default::default()
@@ -224,6 +263,8 @@ pub fn build_with_store(
             plot,
         });
     }
+    timings.outputs = ms_since(started);
+    let started = Instant::now();
     if opts.write_outputs && opts.book {
         match crate::bookgen::update(ws, store, &report) {
             Ok(built) => {
@@ -238,8 +279,15 @@ pub fn build_with_store(
             Err(e) => report.errors.push(format!("book: {e}")),
         }
     }
+    timings.book = ms_since(started);
+    report.timings = timings;
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Milliseconds since `start`.
+pub fn ms_since(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1e3
 }
 
 /// Writes a figure's SVG into the book sources and its lock beside the spec (each only if changed).

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -79,6 +80,31 @@ pub struct ExecReport {
     pub results: Vec<Option<Result<Done, String>>>,
     /// The execution log, in a deterministic order.
     pub events: Vec<Event>,
+    /// Where the executor's time went, summed over stages (thread time, for `bench pipeline`).
+    pub clocks: Clocks,
+}
+
+/// Time spent per activity, summed over all stages and threads, in nanoseconds.
+#[derive(Debug, Default)]
+pub struct Clocks {
+    /// Building manifests and hashing them into keys.
+    pub keys: AtomicU64,
+    /// Cache lookups (including waiting for another build's lock).
+    pub lookups: AtomicU64,
+    /// Running stages and publishing their outputs.
+    pub runs: AtomicU64,
+}
+
+impl Clocks {
+    fn add(counter: &AtomicU64, since: Instant) {
+        let ns = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        counter.fetch_add(ns, Ordering::Relaxed);
+    }
+
+    /// Milliseconds in a counter.
+    pub fn ms(counter: &AtomicU64) -> f64 {
+        counter.load(Ordering::Relaxed) as f64 / 1e6
+    }
 }
 
 /// Runs a stage given its inputs' outputs by section name.
@@ -95,7 +121,7 @@ pub fn execute(
 ) -> ExecReport {
     let mut report = ExecReport {
         results: vec![None; plan.stages.len()],
-        events: Vec::new(),
+        ..Default::default()
     };
     progress.start(plan.stages.len() as u64);
     for wave in plan.waves() {
@@ -103,7 +129,15 @@ pub fn execute(
             .par_iter()
             .map(|&i| {
                 let stage = &plan.stages[i];
-                let (result, event) = run_one(plan, i, &report.results, store, platform, runner);
+                let (result, event) = run_one(
+                    plan,
+                    i,
+                    &report.results,
+                    store,
+                    platform,
+                    runner,
+                    &report.clocks,
+                );
                 progress.stage_done(
                     &stage.id(),
                     &event.action,
@@ -128,6 +162,7 @@ fn run_one(
     store: &cache::Store,
     platform: &str,
     runner: &Runner<'_>,
+    clocks: &Clocks,
 ) -> (Result<Done, String>, Event) {
     let stage = &plan.stages[i];
     let id = stage.id();
@@ -151,8 +186,10 @@ fn run_one(
             }
         }
     }
+    let started = Instant::now();
     let manifest = plan.manifest(i, &hashes, platform);
     let key = manifest.key();
+    Clocks::add(&clocks.keys, started);
     let event = |action: Action, detail: String| Event {
         stage: id.clone(),
         action,
@@ -161,12 +198,16 @@ fn run_one(
     };
 
     let mut corrupt = None;
-    match lookup(store, &key) {
+    let started = Instant::now();
+    let found = lookup(store, &key);
+    Clocks::add(&clocks.lookups, started);
+    match found {
         Ok(Found::Hit(done)) => return (Ok(done), event(Action::Hit, String::new())),
         Ok(Found::Corrupt(reason)) => corrupt = Some(reason),
         Ok(Found::Missing) => {}
         Err(e) => return (Err(e.clone()), event(Action::Failed, e)),
     }
+    let started = Instant::now();
     let _guard = match store.lock(&key) {
         Ok(g) => g,
         Err(e) => {
@@ -175,13 +216,16 @@ fn run_one(
         }
     };
     // Another build may have produced the entry while we waited for the lock.
-    match lookup(store, &key) {
+    let found = lookup(store, &key);
+    Clocks::add(&clocks.lookups, started);
+    match found {
         Ok(Found::Hit(done)) => return (Ok(done), event(Action::Hit, String::new())),
         Ok(Found::Corrupt(reason)) => corrupt = corrupt.or(Some(reason)),
         Ok(Found::Missing) => {}
         Err(e) => return (Err(e.clone()), event(Action::Failed, e)),
     }
     let start = Instant::now();
+    let _run_clock = ClockGuard(&clocks.runs, start);
     let payload = match runner(stage, &inputs) {
         Ok(p) => p,
         Err(e) => {
@@ -226,6 +270,15 @@ fn run_one(
             )
         }
         None => (Ok(done), event(Action::Ran, String::new())),
+    }
+}
+
+/// Adds the time from its start to its drop to a counter (so every early return is counted).
+struct ClockGuard<'a>(&'a AtomicU64, Instant);
+
+impl Drop for ClockGuard<'_> {
+    fn drop(&mut self) {
+        Clocks::add(self.0, self.1);
     }
 }
 
