@@ -247,6 +247,9 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
                     _ => {}
                 }
             }
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
             for e in &report.errors {
                 eprintln!("error: {e}");
             }
@@ -256,7 +259,8 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
         Command::Status => {
             print_diagnostics(&ws);
             let started = std::time::Instant::now();
-            let (plan, states) = engine::inspect(&ws, &[]).map_err(anyhow::Error::msg)?;
+            let (plan, states) =
+                engine::inspect_with(&ws, &[], false).map_err(anyhow::Error::msg)?;
             if cli.timings {
                 let t = serde_json::json!({"load": load_ms, "inspect": engine::ms_since(started)});
                 eprintln!("timings: {t}");
