@@ -418,7 +418,12 @@ impl Store {
     /// `<root>/objects/<first 2 hex>/<hex>`.
     fn object_path(&self, key: &Key) -> PathBuf {
         let hex = key.to_hex();
-        self.root.join(OBJECTS_DIR).join(&hex[..2]).join(hex)
+        let mut path = PathBuf::with_capacity(self.root.as_os_str().len() + 80);
+        path.push(&self.root);
+        path.push(OBJECTS_DIR);
+        path.push(&hex[..2]);
+        path.push(hex);
+        path
     }
 
     /// `<root>/locks/<hex>.lock`.

@@ -266,16 +266,10 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
                 eprintln!("timings: {t}");
             }
             let mut stale_figures = 0;
-            for f in &ws.figures {
-                let mine: Vec<_> = plan
-                    .stages
-                    .iter()
-                    .zip(&states)
-                    .filter(|(s, _)| s.figure_id == f.meta.id)
-                    .map(|(_, st)| st)
-                    .collect();
+            for (fi, f) in ws.figures.iter().enumerate() {
+                let mine = &states[plan.figures[&fi].clone()];
                 let mut lines = Vec::new();
-                for st in &mine {
+                for st in mine {
                     if !st.fresh {
                         lines.push(format!("    {}: {}", st.stage, st.reasons.join("; ")));
                     }

@@ -11,7 +11,7 @@ use crate::lockfile::FigureLock;
 use crate::plan::{Plan, diff_json};
 use crate::progress::{Mode, Progress};
 use crate::stages::PlotArtifact;
-use crate::state::{FigureState, Outputs, State};
+use crate::state::{FigureState, Outputs};
 use crate::workspace::Workspace;
 
 /// Options of a build.
@@ -231,19 +231,22 @@ pub fn build_with_store(
         for &fi in &selected {
             let fig = &ws.figures[fi];
             let old = state.figures.get(&fig.meta.id);
+            let stages: BTreeMap<String, String> = plan.figures[&fi]
+                .clone()
+                .filter_map(|i| match ex.result(i) {
+                    Some(Ok(d)) => Some((plan.stages[i].name.clone(), d.key.to_hex())),
+                    _ => None,
+                })
+                .collect();
             let mut record = FigureState {
-                stages: plan
-                    .stages
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| s.figure == fi)
-                    .filter_map(|(i, s)| match ex.result(i) {
-                        Some(Ok(d)) => Some((s.name.clone(), d.key.to_hex())),
-                        _ => None,
-                    })
-                    .collect(),
+                stages: crate::state::stages_digest(&stages),
                 outputs: None,
             };
+            if old.is_none_or(|o| o.stages != record.stages)
+                && let Err(e) = crate::state::write_last(ws, &fig.meta.id, &stages)
+            {
+                errors.push(format!("figure {}: {e}", fig.meta.id));
+            }
             let p = plan.plots[&fi];
             if let Some(Ok(done)) = ex.result(p) {
                 let outputs = old.and_then(|o| o.outputs.as_ref());
@@ -296,10 +299,7 @@ pub fn build_with_store(
     for &fi in &selected {
         let fig = &ws.figures[fi];
         let mut status = FigureStatus::Fresh;
-        for (i, s) in plan.stages.iter().enumerate() {
-            if s.figure != fi {
-                continue;
-            }
+        for i in plan.figures[&fi].clone() {
             match &exec.results[i] {
                 Some(Ok(d)) if d.action != Action::Hit && status == FigureStatus::Fresh => {
                     status = FigureStatus::Built
@@ -369,21 +369,21 @@ fn write_figure_outputs(
     let lock_path = ws.lock_path(fig);
     let stamp =
         |p: &Path| cache::Stamp::read(p).map_err(|e| format!("cannot stat {}: {e}", p.display()));
-    let (key, hash) = (done.key.to_hex(), done.hash.to_hex());
+    let check = |svg: &cache::Stamp, lock: &cache::Stamp| {
+        crate::state::outputs_check(&done.key, &done.hash, platform, svg, lock)
+    };
     if let Some(last) = last
-        && last.plot_key == key
-        && last.plot_hash == hash
-        && last.platform == platform
-        && stamp(&svg_path)? == Some(last.svg)
-        && stamp(&lock_path)? == Some(last.lock)
+        && let (Some(svg), Some(lock)) = (stamp(&svg_path)?, stamp(&lock_path)?)
+        && check(&svg, &lock) == last.check
     {
-        return Ok((last.lock_hash.clone(), Some(last.clone())));
+        return Ok((last.lock.clone(), Some(last.clone())));
     }
 
     let payload = payload()?;
     let art = PlotArtifact::decode(&payload)?;
     crate::output::write_if_changed(&svg_path, art.svg.as_bytes())?;
     let outputs = art.output_hashes();
+    let key = done.key.to_hex();
     let old_text = match std::fs::read_to_string(&lock_path) {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -411,7 +411,7 @@ fn write_figure_outputs(
             let lock = FigureLock {
                 figure: fig.meta.id.clone(),
                 platform: platform.to_string(),
-                key: key.clone(),
+                key,
                 outputs,
                 numbers,
             };
@@ -423,12 +423,8 @@ fn write_figure_outputs(
     let settled = |s: Option<cache::Stamp>| s.filter(cache::Stamp::is_settled);
     let record = match (settled(stamp(&svg_path)?), settled(stamp(&lock_path)?)) {
         (Some(svg), Some(lock)) => Some(Outputs {
-            plot_key: key,
-            plot_hash: hash,
-            platform: platform.to_string(),
-            svg,
-            lock,
-            lock_hash: lock_hash.clone(),
+            check: check(&svg, &lock),
+            lock: lock_hash.clone(),
         }),
         _ => None,
     };
@@ -470,7 +466,7 @@ pub fn inspect_with(
     let platform = crate::platform::current();
     let mut hashes: Vec<Option<cache::Key>> = vec![None; plan.stages.len()];
     let mut states = Vec::with_capacity(plan.stages.len());
-    let mut state: Option<State> = None;
+    let mut last: BTreeMap<String, crate::state::StageIndex> = BTreeMap::new();
     for (i, s) in plan.stages.iter().enumerate() {
         let mut input_hashes = BTreeMap::new();
         let mut missing_inputs = Vec::new();
@@ -503,11 +499,12 @@ pub fn inspect_with(
         if hash.is_some() {
             hashes[i] = hash;
         } else if let Some(manifest) = &manifest {
-            let state = state.get_or_insert_with(|| State::load(ws));
-            let previous = state
-                .figures
-                .get(&s.figure_id)
-                .and_then(|f| f.stages.get(&s.name))
+            let last = last
+                .entry(s.figure_id.clone())
+                .or_insert_with(|| crate::state::read_last(ws, &s.figure_id));
+            let previous = last
+                .stages
+                .get(&s.name)
                 .and_then(|k| cache::Key::from_hex(k))
                 .and_then(|k| store.peek(&k).ok().flatten())
                 .and_then(|m| serde_json::from_slice::<EntryInfo>(&m.meta).ok());
@@ -693,14 +690,8 @@ pub fn gc(ws: &Workspace) -> Result<(usize, u64), String> {
     let (_, states) = inspect_with(ws, &[], false)?;
     let mut keep: BTreeSet<cache::Key> = states.iter().filter_map(|s| s.key).collect();
     // Also keep the last-built keys of every current stage: they are what a rebuild would reach.
-    let state = State::load(ws);
     for f in &ws.figures {
-        for k in state
-            .figures
-            .get(&f.meta.id)
-            .into_iter()
-            .flat_map(|f| f.stages.values())
-        {
+        for k in crate::state::read_last(ws, &f.meta.id).stages.values() {
             keep.extend(cache::Key::from_hex(k));
         }
     }

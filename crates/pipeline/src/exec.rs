@@ -216,11 +216,13 @@ impl<'a> Executor<'a> {
         for wave in &self.waves {
             wave.par_iter().for_each(|&i| {
                 let (result, event) = self.run_one(i);
-                self.progress.stage_done(
-                    &self.plan.stages[i].id(),
-                    &event.action,
-                    result.as_ref().map(|d| d.ms).unwrap_or(0.0),
-                );
+                if self.progress.shows_stages() {
+                    self.progress.stage_done(
+                        &event.stage,
+                        &event.action,
+                        result.as_ref().map(|d| d.ms).unwrap_or(0.0),
+                    );
+                }
                 let _ = self.results[i].set(result);
                 let _ = self.events[i].set(event);
             });

@@ -107,6 +107,8 @@ pub struct Plan {
     pub stages: Vec<Stage>,
     /// Figure index -> its plot stage index.
     pub plots: BTreeMap<usize, usize>,
+    /// Figure index -> the indices of its stages (contiguous, the plot last).
+    pub figures: BTreeMap<usize, std::ops::Range<usize>>,
     /// The house style as JSON: part of every plot stage's parameters.
     style: serde_json::Value,
 }
@@ -140,6 +142,7 @@ impl Plan {
             }
             // The plot stage comes last.
             plan.plots.insert(fi, plan.stages.len() - 1);
+            plan.figures.insert(fi, offset..plan.stages.len());
         }
         plan
     }
