@@ -140,7 +140,8 @@ pub fn update(
         })
         .collect();
     crate::book::write_pages(&book, &chapters).map_err(|e| chain(&e))?;
-    crate::book::build(&book).map_err(|e| chain(&e))?;
+    let memo = ws.cache_dir.join("pipeline").join("math.json");
+    crate::book::build_with_memo(&book, Some(&memo)).map_err(|e| chain(&e))?;
     crate::output::write_if_changed(&stamp, book_key.as_bytes())?;
     Ok(true)
 }

@@ -194,11 +194,21 @@ pub fn build_with_store(
 ) -> Result<BuildReport, String> {
     let start = Instant::now();
     let selected = selection(ws, &opts.figures)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs(ws, opts.jobs))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let plan = pool.install(|| Plan::new(&ws.figures, &selected, &ws.style, &ws.digests));
+    // The global pool (already running: the specs were parsed on it) when it has the requested
+    // size, else a pool of our own.
+    let jobs = jobs(ws, opts.jobs);
+    let pool = if jobs == rayon::current_num_threads() {
+        None
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Some(pool)
+    };
+    let plan = on_pool(pool.as_ref(), || {
+        Plan::new(&ws.figures, &selected, &ws.style, &ws.digests)
+    });
     let mut timings = Timings {
         plan: ms_since(start),
         stages: plan.stages.len(),
@@ -218,7 +228,7 @@ pub fn build_with_store(
     };
     let started = Instant::now();
     let ex = Executor::new(&plan, store, &platform, &runner, &progress);
-    pool.install(|| ex.run());
+    on_pool(pool.as_ref(), || ex.run());
     timings.execute = ms_since(started);
 
     let started = Instant::now();
@@ -341,6 +351,14 @@ pub fn build_with_store(
     report.timings = timings;
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Runs `f` on `pool`, or on the global rayon pool.
+fn on_pool<T: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> T + Send) -> T {
+    match pool {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
 }
 
 /// Milliseconds since `start`.
