@@ -31,7 +31,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{RwLock, RwLockWriteGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -116,7 +116,7 @@ pub(crate) struct Record {
 pub(crate) struct Index {
     path: PathBuf,
     lock: PathBuf,
-    state: Mutex<State>,
+    state: RwLock<State>,
 }
 
 #[derive(Debug, Default)]
@@ -135,16 +135,29 @@ impl Index {
         Index {
             path: root.join("index"),
             lock,
-            state: Mutex::new(State::default()),
+            state: RwLock::new(State::default()),
         }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn state(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The record of `key`, if any.
     pub(crate) fn get(&self, key: &Key) -> Option<Record> {
+        // Lookups from several threads share the lock once the file is loaded.
+        {
+            let st = self.state.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(base) = &st.base {
+                if let Some(r) = st.added.get(key) {
+                    return Some(*r);
+                }
+                if st.removed.contains(key) {
+                    return None;
+                }
+                return base.get(key).copied();
+            }
+        }
         let mut st = self.state();
         if let Some(r) = st.added.get(key) {
             return Some(*r);
