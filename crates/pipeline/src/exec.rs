@@ -273,6 +273,7 @@ impl<'a> Executor<'a> {
     }
 
     /// Recomputes stage `i`, whose entry was found damaged (`reason`) when its payload was read.
+    /// Its inputs are loaded first, then its key is locked: no key lock is held while waiting.
     fn rebuild(&self, i: usize, done: &Done, reason: &str) -> Result<Arc<Vec<u8>>, String> {
         let stage = &self.plan.stages[i];
         let id = stage.id();
@@ -413,6 +414,20 @@ impl<'a> Executor<'a> {
             Ok(Found::Missing) => {}
             Err(e) => return (Err(e.clone()), event(Action::Failed, e)),
         }
+        // The inputs are loaded before taking the key's lock (loading may rebuild a damaged input
+        // under that input's lock): a build never waits for anything while holding a key lock.
+        let mut inputs = BTreeMap::new();
+        for (name, j) in &stage.inputs {
+            match self.payload(*j) {
+                Ok(p) => {
+                    inputs.insert(name.clone(), p);
+                }
+                Err(e) => {
+                    let msg = format!("input {} did not load: {e}", plan.stages[*j].id());
+                    return (Err(msg.clone()), event(Action::Failed, msg));
+                }
+            }
+        }
         let started = Instant::now();
         let _guard = match store.lock(&key) {
             Ok(g) => g,
@@ -429,18 +444,6 @@ impl<'a> Executor<'a> {
             Ok(Found::Corrupt(reason)) => corrupt = corrupt.or(Some(reason)),
             Ok(Found::Missing) => {}
             Err(e) => return (Err(e.clone()), event(Action::Failed, e)),
-        }
-        let mut inputs = BTreeMap::new();
-        for (name, j) in &stage.inputs {
-            match self.payload(*j) {
-                Ok(p) => {
-                    inputs.insert(name.clone(), p);
-                }
-                Err(e) => {
-                    let msg = format!("input {} did not load: {e}", plan.stages[*j].id());
-                    return (Err(msg.clone()), event(Action::Failed, msg));
-                }
-            }
         }
         let start = Instant::now();
         let _run_clock = ClockGuard(&self.clocks.runs, start);
