@@ -42,10 +42,13 @@ pub fn build_real(figure: &str) -> BTreeMap<String, Vec<f64>> {
         .plot
         .clone()
         .unwrap_or_else(|| panic!("{figure} failed: {:?}", report.figures[0].status));
-    pipeline::stages::PlotArtifact::decode(&done.payload)
-        .unwrap()
-        .series()
-        .unwrap()
+    pipeline::stages::PlotArtifact::decode(
+        done.payload()
+            .expect("builds without outputs load the plot"),
+    )
+    .unwrap()
+    .series()
+    .unwrap()
 }
 
 /// The repository root.

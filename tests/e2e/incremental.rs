@@ -191,3 +191,28 @@ fn jobs_one_and_two_give_identical_outputs() {
     assert_eq!(o1.len(), 6, "3 SVGs and 3 locks: {:?}", o1.keys());
     assert_eq!(o1, o2);
 }
+
+#[test]
+fn keys_hashed_from_serialised_params_equal_the_manifests_keys() {
+    // `Plan::key` hashes pre-serialised parameters; it must agree with the manifest that
+    // `explain` prints and entries store, for every stage of every real figure.
+    let t = PipelineTest::real();
+    let ws = t.workspace();
+    let all: Vec<usize> = (0..ws.figures.len()).collect();
+    let plan = pipeline::plan::Plan::new(&ws.figures, &all, &ws.style, &ws.digests);
+    assert!(plan.stages.len() > 100);
+    for (i, s) in plan.stages.iter().enumerate() {
+        let inputs = s
+            .inputs
+            .iter()
+            .map(|(name, j)| (name.clone(), cache::Key::of(&j.to_le_bytes()).to_hex()))
+            .collect();
+        let platform = "test-platform \"quoted\"";
+        assert_eq!(
+            plan.key(i, &inputs, platform),
+            plan.manifest(i, &inputs, platform).key(),
+            "{}",
+            s.id()
+        );
+    }
+}

@@ -215,3 +215,131 @@ fn a_lock_left_by_a_killed_process_is_reclaimed() {
         "the build did not wait for the dead holder"
     );
 }
+
+/// Flips one payload byte of an entry in place (so its stamp changes) and, when `vouch`, records
+/// the damaged file in the stat index as verified: damage the index cannot see, like bit rot.
+fn damage(t: &PipelineTest, key: &str, vouch: bool) {
+    let path = t.entry_path(key);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+    if vouch {
+        let store = cache::Store::open(t.root().join(".cache")).unwrap();
+        assert!(store.vouch(&cache::Key::from_hex(key).unwrap()).unwrap());
+        store.save_index().unwrap();
+    }
+}
+
+fn key_of(report: &pipeline::BuildReport, stage: &str) -> String {
+    report
+        .events
+        .iter()
+        .find(|e| e.stage == stage)
+        .unwrap_or_else(|| panic!("{stage} not in the log"))
+        .key
+        .clone()
+}
+
+#[test]
+fn damage_is_found_after_the_stat_index_vouched_for_the_entries() {
+    let t = PipelineTest::new("small");
+    let first = t.build();
+    let originals = t.outputs();
+    // Once the files are older than the timestamp granularity, a build records their stamps,
+    // and the next one reads no entry, SVG or lock it need not.
+    std::thread::sleep(cache::SETTLE + std::time::Duration::from_millis(100));
+    assert_eq!(t.build().executed(), Vec::<&str>::new());
+    assert!(t.root().join(".cache/index").is_file());
+    assert!(t.root().join(".cache/pipeline/state.json").is_file());
+    assert_eq!(t.build().executed(), Vec::<&str>::new());
+
+    damage(&t, &key_of(&first, "3.90/plot"), false);
+    let truncated = t.entry_path(&key_of(&first, "3.91/train.fit"));
+    let len = std::fs::metadata(&truncated).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&truncated)
+        .unwrap()
+        .set_len(len / 3)
+        .unwrap();
+    std::fs::remove_file(t.entry_path(&key_of(&first, "3.92/model.relu"))).unwrap();
+    std::fs::write(t.root().join("book/src/figures/3.91.svg"), "<svg/>").unwrap();
+    let r = t.build();
+    assert_eq!(
+        stages_with(&r, Action::Rebuilt),
+        vec!["3.91/train.fit", "3.90/plot"]
+    );
+    assert_eq!(stages_with(&r, Action::Ran), vec!["3.92/model.relu"]);
+    assert_eq!(t.outputs(), originals, "rebuilt byte for byte");
+    assert_eq!(
+        t.read("book/src/figures/3.91.svg").as_bytes(),
+        originals["book/src/figures/3.91.svg"].as_slice()
+    );
+}
+
+#[test]
+fn damage_the_stat_index_cannot_see_is_caught_when_the_payload_is_read() {
+    let t = PipelineTest::new("small");
+    let first = t.build();
+    let originals = t.outputs();
+
+    // A plot entry whose outputs must be rewritten: read, found damaged, rebuilt.
+    damage(&t, &key_of(&first, "3.90/plot"), true);
+    std::fs::remove_file(t.root().join("book/src/figures/3.90.svg")).unwrap();
+    let r = t.build();
+    assert_eq!(stages_with(&r, Action::Rebuilt), vec!["3.90/plot"]);
+    let e = r.events.iter().find(|e| e.stage == "3.90/plot").unwrap();
+    assert!(
+        e.detail
+            .starts_with("cache entry for 3.90/plot was corrupt (payload hash mismatch"),
+        "{}",
+        e.detail
+    );
+    assert_eq!(t.outputs(), originals);
+
+    // The inputs of a stage that runs are read: a damaged one (and, for it, its own damaged
+    // input) is rebuilt on the spot.
+    damage(&t, &key_of(&first, "3.90/analysis.curve"), true);
+    damage(&t, &key_of(&first, "3.90/model.net"), true);
+    t.edit(
+        "figures/ch03/net.toml",
+        "color = \"cyan\"",
+        "color = \"orange\"",
+    );
+    let r = t.build();
+    assert_eq!(
+        stages_with(&r, Action::Rebuilt),
+        vec!["3.90/model.net", "3.90/analysis.curve"]
+    );
+    assert_eq!(stages_with(&r, Action::Ran), vec!["3.90/plot"]);
+    let expected = PipelineTest::new("small");
+    expected.edit(
+        "figures/ch03/net.toml",
+        "color = \"cyan\"",
+        "color = \"orange\"",
+    );
+    expected.build();
+    assert_eq!(t.outputs(), expected.outputs());
+    let store = cache::Store::open(t.root().join(".cache")).unwrap();
+    assert!(store.verify_all().unwrap().corrupt.is_empty());
+}
+
+#[test]
+fn a_no_op_build_does_not_read_entries_the_stat_index_vouches_for() {
+    // The trade-off of the stat index, asserted: damage under an unchanged stamp goes unseen by a
+    // build that reads nothing, and `cache verify` (which always re-hashes) finds it.
+    let t = PipelineTest::new("small");
+    let first = t.build();
+    damage(&t, &key_of(&first, "3.91/train.fit"), true);
+    let r = t.build();
+    assert_eq!(r.executed(), Vec::<&str>::new());
+    let out = t.cli(&["cache", "verify"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("payload hash mismatch"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stages_with(&t.build(), Action::Ran), vec!["3.91/train.fit"]);
+}

@@ -17,12 +17,12 @@ impl Key {
     /// The 64 lowercase hex chars of the key.
     pub fn to_hex(&self) -> String {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut s = String::with_capacity(64);
-        for b in self.0 {
-            s.push(char::from(DIGITS[usize::from(b >> 4)]));
-            s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        let mut hex = [0u8; 64];
+        for (pair, b) in hex.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 0xf)];
         }
-        s
+        hex.iter().map(|&c| char::from(c)).collect()
     }
 
     /// Parses exactly 64 lowercase hex chars (the output of [`Key::to_hex`]); anything else is `None`.

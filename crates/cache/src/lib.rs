@@ -12,6 +12,8 @@
 //! objects/ab/ab12…ef                    one file per entry: header + meta + payload (see `entry`)
 //! objects/ab/ab12…ef.tmp-<pid>-<n>      a write in progress, or a leftover that `gc` removes
 //! locks/ab12…ef.lock                    per-key lock files (`flock`), see [`Store::lock`]
+//! index                                 the stat index of verified entries (see `index`)
+//! locks/index.lock                      serialises merges into `index`
 //! ```
 //!
 //! Guarantees:
@@ -19,10 +21,15 @@
 //!   any point leaves either no entry or a complete one.
 //! - Every read checks magic, version, lengths and hashes; anything wrong is reported as
 //!   [`Lookup::Corrupt`] and the entry is evicted, never returned.
+//! - [`Store::probe`] answers a lookup without reading the entry when its file is unchanged
+//!   (same size, inode, mtime and ctime) since it was last read and hashed in full: the stat
+//!   index, git's approach. Damage that leaves the file's stamp alone is caught when the payload
+//!   is read ([`Store::get`]) and by [`Store::verify_all`], which always re-hash.
 //! - IO failures (read-only directory, full disk, …) come back as [`Error::Io`] naming the path.
 
 mod digest;
 mod entry;
+mod index;
 mod key;
 mod lock;
 mod store;
@@ -34,9 +41,10 @@ use std::io;
 use std::path::PathBuf;
 
 pub use digest::digest_tree;
+pub use index::{SETTLE, Stamp};
 pub use key::Key;
 pub use lock::KeyLock;
-pub use store::{Entry, EntryMeta, GcReport, Lookup, Store, VerifyReport};
+pub use store::{Entry, EntryMeta, GcReport, Lookup, Probe, Store, VerifyReport};
 
 /// The store format this version of the crate reads and writes (in `VERSION` and every entry header).
 pub const FORMAT_VERSION: u32 = 1;

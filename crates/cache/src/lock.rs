@@ -110,6 +110,16 @@ impl TempFile {
     }
 }
 
+impl TempFile {
+    /// Renames the file to `to` without fsyncing it or the directory: for files whose loss or
+    /// tearing in a crash is harmless (the stat index, which checks itself).
+    pub(crate) fn persist_unsynced(mut self, to: &Path) -> Result<()> {
+        fs::rename(&self.path, to).map_err(io_err("rename into place", to))?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
 impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.persisted {

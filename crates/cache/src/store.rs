@@ -5,8 +5,10 @@ use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::entry::{self, Corruption};
+use crate::index::{Index, Record, Stamp};
 use crate::lock::{self, KeyLock, TempFile};
 use crate::{Error, FORMAT_VERSION, Key, MAX_META_LEN, Result, io_err};
 
@@ -16,11 +18,33 @@ const LOCKS_DIR: &str = "locks";
 /// Part of every temp file name (`<name>.tmp-<pid>-<n>`), which is how `gc` finds leftovers.
 const TEMP_MARK: &str = ".tmp";
 
-/// A content-addressed store rooted at one directory. Cheap to clone; every method takes `&self`
-/// and is safe to call from several threads and processes at once.
+/// A content-addressed store rooted at one directory. Cheap to clone (clones share the stat
+/// index); every method takes `&self` and is safe to call from several threads and processes at
+/// once.
 #[derive(Clone, Debug)]
 pub struct Store {
     root: PathBuf,
+    index: Arc<Index>,
+}
+
+/// The outcome of [`Store::probe`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// The entry is present and sound.
+    Hit {
+        /// blake3 of the payload.
+        hash: Key,
+        /// The entry, when this probe read and hashed it; `None` when the stat index vouched
+        /// for it (its file is unchanged since it was last verified), so nothing was read.
+        entry: Option<Entry>,
+    },
+    /// There is no entry under the key.
+    Missing,
+    /// There was an entry but it failed a check; it has been removed, so rebuild it.
+    Corrupt {
+        /// What was wrong, for the user.
+        reason: String,
+    },
 }
 
 /// The outcome of [`Store::get`].
@@ -96,7 +120,9 @@ impl Store {
     /// newer is [`Error::FutureVersion`], an unreadable one [`Error::BadVersion`]; in both cases
     /// nothing is modified.
     pub fn open(root: impl Into<PathBuf>) -> Result<Store> {
-        let store = Store { root: root.into() };
+        let root = root.into();
+        let index = Arc::new(Index::new(&root, root.join(LOCKS_DIR).join("index.lock")));
+        let store = Store { root, index };
         store.init()?;
         Ok(store)
     }
@@ -111,27 +137,114 @@ impl Store {
     /// A corrupt entry (truncated, bad header, hash mismatch, …) is removed by this call and
     /// reported as [`Lookup::Corrupt`], so the next `get` says [`Lookup::Missing`]. Never panics
     /// on any file contents; `Err` only for IO failures.
+    ///
+    /// A sound entry whose file is old enough is recorded in the stat index (see
+    /// [`Store::probe`]), so later probes need not read it; [`Store::save_index`] keeps that.
     pub fn get(&self, key: &Key) -> Result<Lookup> {
         let path = self.object_path(key);
-        let Some(checked) = read_checked(&path, entry::read_entry)? else {
+        let Some((checked, stamp)) = read_checked(&path, entry::read_entry)? else {
+            self.index.remove(key);
             return Ok(Lookup::Missing);
         };
         match checked {
-            Ok(entry) => Ok(Lookup::Hit(entry)),
+            Ok(entry) => {
+                if let Some(stamp) = stamp.filter(Stamp::is_settled) {
+                    let record = Record {
+                        hash: entry.hash,
+                        stamp,
+                    };
+                    self.index.insert(*key, record);
+                }
+                Ok(Lookup::Hit(entry))
+            }
             Err(reason) => {
                 // If another process replaced the entry since we read it, this removes a good
                 // entry; that costs a rebuild, never a wrong result.
+                self.index.remove(key);
                 remove(&path)?;
                 Ok(Lookup::Corrupt { reason })
             }
         }
     }
 
+    /// Looks up an entry as cheaply as its integrity allows: when the stat index holds a record
+    /// for `key` and the entry's file still has the recorded [`Stamp`] (size, inode, mtime,
+    /// ctime), it is a hit with the recorded payload hash and nothing is read. Otherwise this is
+    /// [`Store::get`]: the entry is read and hashed in full (and recorded if sound), a corrupt
+    /// one removed.
+    ///
+    /// The trade-off: damage that changes no stamp field (bit rot under an unchanged file) is not
+    /// seen here, only when the payload is read with [`Store::get`] or by
+    /// [`Store::verify_all`]. Every write to the file, truncation, deletion or replacement is.
+    pub fn probe(&self, key: &Key) -> Result<Probe> {
+        let path = self.object_path(key);
+        if let Some(record) = self.index.get(key) {
+            match Stamp::read(&path) {
+                Ok(Some(stamp)) if stamp == record.stamp => {
+                    return Ok(Probe::Hit {
+                        hash: record.hash,
+                        entry: None,
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => return Err(io_err("stat", &path)(e)),
+            }
+        }
+        Ok(match self.get(key)? {
+            Lookup::Hit(entry) => Probe::Hit {
+                hash: entry.hash,
+                entry: Some(entry),
+            },
+            Lookup::Missing => Probe::Missing,
+            Lookup::Corrupt { reason } => Probe::Corrupt { reason },
+        })
+    }
+
+    /// The payload hash of `key`'s entry without reading the payload (for `status`): from the
+    /// stat index when the file is unchanged since it was verified, else from the entry's
+    /// checked header (the payload itself unverified). `None` if there is no entry or its header
+    /// is damaged; nothing is removed.
+    pub fn hash_of(&self, key: &Key) -> Result<Option<Key>> {
+        let path = self.object_path(key);
+        if let Some(record) = self.index.get(key) {
+            match Stamp::read(&path) {
+                Ok(Some(stamp)) if stamp == record.stamp => return Ok(Some(record.hash)),
+                Ok(_) => {}
+                Err(e) => return Err(io_err("stat", &path)(e)),
+            }
+        }
+        Ok(self.peek(key)?.map(|m| m.hash))
+    }
+
     /// Checks that an entry exists and its header is sound, without reading or hashing the payload
     /// (for `status`). A missing entry or a damaged header is `None`; nothing is removed.
     pub fn peek(&self, key: &Key) -> Result<Option<EntryMeta>> {
         let checked = read_checked(&self.object_path(key), entry::read_header)?;
-        Ok(checked.and_then(std::result::Result::ok))
+        Ok(checked.and_then(|(c, _)| c.ok()))
+    }
+
+    /// Records `key`'s entry in the stat index as it is now, with the payload hash its header
+    /// claims, without reading the payload and whatever the file's age. This defeats the
+    /// index's protection and exists for tests that simulate damage the index cannot see (a
+    /// payload changed under an unchanged stamp). Returns whether there was an entry to record.
+    pub fn vouch(&self, key: &Key) -> Result<bool> {
+        let path = self.object_path(key);
+        let Some((Ok(meta), Some(stamp))) = read_checked(&path, entry::read_header)? else {
+            return Ok(false);
+        };
+        let record = Record {
+            hash: meta.hash,
+            stamp,
+        };
+        self.index.insert(*key, record);
+        Ok(true)
+    }
+
+    /// Writes the stat index records made since the last save (by `get`, `probe`, `gc`, ...) to
+    /// `<root>/index`, merged with those of other processes. Nothing is written when nothing
+    /// changed. Skipping it costs speed, never correctness: unsaved entries are hashed again.
+    pub fn save_index(&self) -> Result<()> {
+        self.index.save(&self.root)
     }
 
     /// Atomically publishes `payload` under `key`, with the caller's `meta` blob (small JSON for
@@ -203,13 +316,16 @@ impl Store {
     pub fn gc(&self, keep: &BTreeSet<Key>) -> Result<GcReport> {
         let mut report = GcReport::default();
         for key in self.keys()? {
-            if !keep.contains(&key)
-                && let Some(len) = remove(&self.object_path(&key))?
-            {
+            if keep.contains(&key) {
+                continue;
+            }
+            self.index.remove(&key);
+            if let Some(len) = remove(&self.object_path(&key))? {
                 report.entries_removed += 1;
                 report.bytes_freed += len;
             }
         }
+        self.save_index()?;
 
         let mut dirs = self.shards()?;
         dirs.push(self.root.clone());
@@ -244,7 +360,8 @@ impl Store {
         Ok(report)
     }
 
-    /// Re-reads and re-hashes every entry; corrupt ones are removed and reported.
+    /// Re-reads and re-hashes every entry, whatever the stat index says; corrupt ones are
+    /// removed and reported, sound ones recorded in the index.
     pub fn verify_all(&self) -> Result<VerifyReport> {
         let mut report = VerifyReport::default();
         for key in self.keys()? {
@@ -253,6 +370,8 @@ impl Store {
                 report.corrupt.push((key, reason));
             }
         }
+        // Best effort: the index only saves work (a read-only cache can still be verified).
+        let _ = self.save_index();
         Ok(report)
     }
 
@@ -268,6 +387,7 @@ impl Store {
             };
             removed.map_err(io_err("remove", path))?;
         }
+        self.index.reset();
         self.init()
     }
 
@@ -298,7 +418,12 @@ impl Store {
     /// `<root>/objects/<first 2 hex>/<hex>`.
     fn object_path(&self, key: &Key) -> PathBuf {
         let hex = key.to_hex();
-        self.root.join(OBJECTS_DIR).join(&hex[..2]).join(hex)
+        let mut path = PathBuf::with_capacity(self.root.as_os_str().len() + 80);
+        path.push(&self.root);
+        path.push(OBJECTS_DIR);
+        path.push(&hex[..2]);
+        path.push(hex);
+        path
     }
 
     /// `<root>/locks/<hex>.lock`.
@@ -335,19 +460,21 @@ fn check_version(path: &Path, content: &str) -> Result<()> {
 }
 
 /// Opens the entry file at `path` and decodes it with `decode`; `None` if there is no file.
-/// The file is closed before returning, so the caller may remove it.
+/// Also returns the stamp of the file that was read (taken before reading it). The file is
+/// closed before returning, so the caller may remove it.
+#[allow(clippy::type_complexity)]
 fn read_checked<T>(
     path: &Path,
     decode: impl FnOnce(&mut BufReader<File>, u64) -> io::Result<std::result::Result<T, Corruption>>,
-) -> Result<Option<std::result::Result<T, Corruption>>> {
+) -> Result<Option<(std::result::Result<T, Corruption>, Option<Stamp>)>> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err("open", path)(e)),
     };
-    let len = file.metadata().map_err(io_err("stat", path))?.len();
-    let decoded = decode(&mut BufReader::new(file), len).map_err(io_err("read", path))?;
-    Ok(Some(decoded))
+    let meta = file.metadata().map_err(io_err("stat", path))?;
+    let decoded = decode(&mut BufReader::new(file), meta.len()).map_err(io_err("read", path))?;
+    Ok(Some((decoded, Stamp::of(&meta))))
 }
 
 /// Removes a file, returning its size; `None` if it was already gone.

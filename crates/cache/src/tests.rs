@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 use tempfile::TempDir;
 
 use crate::{
-    Entry, EntryMeta, Error, FORMAT_VERSION, GcReport, Key, Lookup, MAX_META_LEN, Store,
-    digest_tree,
+    Entry, EntryMeta, Error, FORMAT_VERSION, GcReport, Key, Lookup, MAX_META_LEN, Probe, SETTLE,
+    Stamp, Store, digest_tree,
 };
 
 // ---- helpers -------------------------------------------------------------------------------
@@ -613,6 +613,195 @@ fn an_unreadable_entry_is_an_error_not_a_miss() {
         matches!(&err, Error::Io { path: p, .. } if *p == path),
         "{err:?}"
     );
+}
+
+// ---- the stat index ------------------------------------------------------------------------
+
+/// A probe that read and hashed the entry.
+fn expect_read(probe: Probe) -> Entry {
+    match probe {
+        Probe::Hit {
+            entry: Some(entry), ..
+        } => entry,
+        other => panic!("expected a hit that read the entry, got {other:?}"),
+    }
+}
+
+/// A probe that the stat index answered without reading the entry.
+fn expect_vouched(probe: Probe) -> Key {
+    match probe {
+        Probe::Hit { hash, entry: None } => hash,
+        other => panic!("expected a hit from the stat index, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_fresh_entry_is_read_on_every_probe_until_it_settles() {
+    let (_dir, store) = new_store();
+    let hash = store.put(&key("a"), b"payload", b"").unwrap();
+    let stamp = Stamp::read(&entry_path(&store, &key("a")))
+        .unwrap()
+        .unwrap();
+    assert!(!stamp.is_settled(), "just written");
+    // A file changed within the timestamp granularity after a check could keep its stamp: so a
+    // young entry is never vouched for.
+    assert_eq!(expect_read(store.probe(&key("a")).unwrap()).hash, hash);
+    assert_eq!(expect_read(store.probe(&key("a")).unwrap()).hash, hash);
+    assert_eq!(store.probe(&key("b")).unwrap(), Probe::Missing);
+}
+
+#[test]
+fn a_settled_entry_is_vouched_for_after_one_full_check_even_by_a_new_process() {
+    let (_dir, store) = new_store();
+    let hash = store.put(&key("a"), b"payload", b"").unwrap();
+    std::thread::sleep(SETTLE + Duration::from_millis(100));
+    assert!(
+        Stamp::read(&entry_path(&store, &key("a")))
+            .unwrap()
+            .unwrap()
+            .is_settled()
+    );
+    assert_eq!(expect_read(store.probe(&key("a")).unwrap()).hash, hash);
+    assert_eq!(expect_vouched(store.probe(&key("a")).unwrap()), hash);
+    store.save_index().unwrap();
+    let again = Store::open(store.root()).unwrap();
+    assert_eq!(expect_vouched(again.probe(&key("a")).unwrap()), hash);
+    // `get` always reads and hashes.
+    assert_eq!(
+        expect_hit(again.get(&key("a")).unwrap()).payload,
+        b"payload"
+    );
+}
+
+#[test]
+fn any_change_to_a_vouched_file_is_seen() {
+    let (_dir, store) = new_store();
+    for name in ["flip", "truncate", "delete", "touch", "replace"] {
+        store.put(&key(name), &noise(1, 1000), b"").unwrap();
+        assert!(store.vouch(&key(name)).unwrap());
+        expect_vouched(store.probe(&key(name)).unwrap());
+    }
+    let path = |name: &str| entry_path(&store, &key(name));
+    let mut bytes = fs::read(path("flip")).unwrap();
+    bytes[500] ^= 1;
+    fs::write(path("flip"), &bytes).unwrap();
+    let len = fs::metadata(path("truncate")).unwrap().len();
+    File::options()
+        .write(true)
+        .open(path("truncate"))
+        .unwrap()
+        .set_len(len - 1)
+        .unwrap();
+    fs::remove_file(path("delete")).unwrap();
+    File::options()
+        .write(true)
+        .open(path("touch"))
+        .unwrap()
+        .set_modified(SystemTime::now())
+        .unwrap();
+    let same = fs::read(path("replace")).unwrap();
+    fs::remove_file(path("replace")).unwrap();
+    fs::write(path("replace"), same).unwrap();
+
+    assert!(expect_corrupt_probe(store.probe(&key("flip")).unwrap()).contains("hash mismatch"));
+    assert!(expect_corrupt_probe(store.probe(&key("truncate")).unwrap()).contains("truncated"));
+    assert_eq!(store.probe(&key("delete")).unwrap(), Probe::Missing);
+    // Unchanged content under a new stamp: read again, and sound.
+    expect_read(store.probe(&key("touch")).unwrap());
+    expect_read(store.probe(&key("replace")).unwrap());
+}
+
+fn expect_corrupt_probe(probe: Probe) -> String {
+    match probe {
+        Probe::Corrupt { reason } => reason,
+        other => panic!("expected a corrupt entry, got {other:?}"),
+    }
+}
+
+#[test]
+fn damage_under_an_unchanged_stamp_is_caught_when_the_payload_is_read() {
+    // The trade-off of the stat index, made visible: forge a record for a damaged file.
+    let (_dir, store) = new_store();
+    store.put(&key("a"), &noise(2, 1000), b"").unwrap();
+    let path = entry_path(&store, &key("a"));
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[600] ^= 1;
+    fs::write(&path, &bytes).unwrap();
+    assert!(store.vouch(&key("a")).unwrap());
+    expect_vouched(store.probe(&key("a")).unwrap());
+    let reason = expect_corrupt(store.get(&key("a")).unwrap());
+    assert!(reason.contains("hash mismatch"), "{reason}");
+    assert_eq!(store.probe(&key("a")).unwrap(), Probe::Missing);
+
+    store.put(&key("b"), &noise(3, 1000), b"").unwrap();
+    let path = entry_path(&store, &key("b"));
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[700] ^= 1;
+    fs::write(&path, &bytes).unwrap();
+    assert!(store.vouch(&key("b")).unwrap());
+    let report = store.verify_all().unwrap();
+    assert_eq!(report.corrupt.len(), 1, "verify_all ignores the index");
+}
+
+#[test]
+fn concurrent_savers_merge_their_records() {
+    let (_dir, store) = new_store();
+    let other = Store::open(store.root()).unwrap();
+    store.put(&key("a"), b"a", b"").unwrap();
+    store.put(&key("b"), b"b", b"").unwrap();
+    assert!(store.vouch(&key("a")).unwrap());
+    assert!(other.vouch(&key("b")).unwrap());
+    store.save_index().unwrap();
+    other.save_index().unwrap();
+    let third = Store::open(store.root()).unwrap();
+    expect_vouched(third.probe(&key("a")).unwrap());
+    expect_vouched(third.probe(&key("b")).unwrap());
+    assert!(temp_files(store.root()).is_empty());
+}
+
+#[test]
+fn a_damaged_index_file_reads_as_empty() {
+    let (_dir, store) = new_store();
+    store.put(&key("a"), b"a", b"").unwrap();
+    assert!(store.vouch(&key("a")).unwrap());
+    store.save_index().unwrap();
+    let index = store.root().join("index");
+    let mut bytes = fs::read(&index).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    fs::write(&index, &bytes).unwrap();
+    let again = Store::open(store.root()).unwrap();
+    expect_read(again.probe(&key("a")).unwrap());
+    fs::write(&index, b"garbage").unwrap();
+    let again = Store::open(store.root()).unwrap();
+    expect_read(again.probe(&key("a")).unwrap());
+}
+
+#[test]
+fn gc_and_clear_forget_their_entries() {
+    let (_dir, store) = new_store();
+    for name in ["a", "b"] {
+        store.put(&key(name), name.as_bytes(), b"").unwrap();
+        assert!(store.vouch(&key(name)).unwrap());
+    }
+    store.save_index().unwrap();
+    store.gc(&BTreeSet::from([key("a")])).unwrap();
+    let index = fs::read(store.root().join("index")).unwrap();
+    let records = crate::index::decode(&index).unwrap();
+    assert_eq!(records.keys().collect::<Vec<_>>(), vec![&key("a")]);
+    store.clear().unwrap();
+    assert_eq!(store.probe(&key("a")).unwrap(), Probe::Missing);
+    assert!(!store.root().join("index").exists());
+}
+
+#[test]
+fn hash_of_uses_the_index_or_the_header() {
+    let (_dir, store) = new_store();
+    let hash = store.put(&key("a"), b"payload", b"").unwrap();
+    assert_eq!(store.hash_of(&key("a")).unwrap(), Some(hash));
+    assert!(store.vouch(&key("a")).unwrap());
+    assert_eq!(store.hash_of(&key("a")).unwrap(), Some(hash));
+    assert_eq!(store.hash_of(&key("b")).unwrap(), None);
 }
 
 // ---- concurrency ---------------------------------------------------------------------------

@@ -221,6 +221,15 @@ pub fn write_pages(book_root: &Path, chapters: &[Chapter]) -> Result<Vec<PathBuf
 /// the page; the book is still built and the error is [`BookError::Math`], listing them, so
 /// the caller may treat it as a warning.
 pub fn build(book_root: &Path) -> Result<(), BookError> {
+    build_with_memo(book_root, None)
+}
+
+/// [`build`], reusing the formulas rendered by earlier builds from the memo file `memo` (and
+/// updating it). A rendering is a pure function of the TeX, the display mode, the KaTeX options
+/// and the renderer's version, all of which key the memo, so the book's bytes do not change;
+/// only the time does (starting KaTeX and rendering take about half of a book build). A
+/// missing, unreadable or stale memo is ignored, and failing to save it is not an error.
+pub fn build_with_memo(book_root: &Path, memo: Option<&Path>) -> Result<(), BookError> {
     let load_error = |source: mdbook_driver::errors::Error| BookError::Load {
         root: book_root.to_path_buf(),
         source: source.into(),
@@ -229,9 +238,40 @@ pub fn build(book_root: &Path) -> Result<(), BookError> {
     let katex = katex_config(&book, book_root)?;
     let (inline, display) = katex.build_opts(book_root);
     let extra = katex.build_extra_opts();
+    let fingerprint = blake3::hash(
+        format!(
+            "{}\n{inline:?}\n{display:?}\n{extra:?}",
+            crate::digest::MATH_RENDERER
+        )
+        .as_bytes(),
+    )
+    .to_hex()
+    .to_string();
+    let known = memo
+        .and_then(|path| fs::read(path).ok())
+        .and_then(|bytes| serde_json::from_slice::<MathMemo>(&bytes).ok())
+        .filter(|m| m.fingerprint == fingerprint)
+        .map(|m| m.formulas)
+        .unwrap_or_default();
+    let used = std::cell::RefCell::new(BTreeMap::new());
     let render = |tex: &str, is_display: bool| {
+        let key = format!("{}{tex}", if is_display { 'D' } else { 'I' });
+        if let Some(html) = known.get(&key) {
+            used.borrow_mut().insert(key, html.clone());
+            return html.clone();
+        }
         let opts = if is_display { &display } else { &inline };
-        mdbook_katex::render(tex, opts.clone(), extra.clone(), is_display)
+        let html = mdbook_katex::render(tex, opts.clone(), extra.clone(), is_display);
+        // A formula KaTeX rejects comes back as its source: not a rendering to keep.
+        let delimiter = if is_display {
+            &extra.block_delimiter
+        } else {
+            &extra.inline_delimiter
+        };
+        if html != format!("{}{tex}{}", delimiter.left, delimiter.right) {
+            used.borrow_mut().insert(key, html.clone());
+        }
+        html
     };
 
     let mut failures = Vec::new();
@@ -245,6 +285,19 @@ pub fn build(book_root: &Path) -> Result<(), BookError> {
             display: is_display,
         }));
     });
+    let used = used.into_inner();
+    if let Some(path) = memo
+        && used != known
+    {
+        // Best effort: the memo only saves time.
+        let _ = save_memo(
+            path,
+            &MathMemo {
+                fingerprint,
+                formulas: used,
+            },
+        );
+    }
 
     // Replaces the `mdbook-katex` command that book.toml's [preprocessor.katex] would run.
     book.with_preprocessor(KatexProcessor);
@@ -260,6 +313,28 @@ pub fn build(book_root: &Path) -> Result<(), BookError> {
             failures,
         })
     }
+}
+
+/// Formulas rendered by earlier book builds (see [`build_with_memo`]).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct MathMemo {
+    /// Digest of the renderer's version and options: a memo with another one is ignored.
+    fingerprint: String,
+    /// `D` or `I` (display or inline) followed by the TeX -> the rendered HTML.
+    formulas: BTreeMap<String, String>,
+}
+
+/// Writes the memo via a temporary file and rename (no fsync: losing it only costs time).
+fn save_memo(path: &Path, memo: &MathMemo) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    io::Write::write_all(
+        &mut tmp,
+        &serde_json::to_vec(memo).map_err(io::Error::other)?,
+    )?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// The formulas in `markdown` that KaTeX cannot render, as `(tex, is_display)`, e.g. to check
@@ -920,6 +995,46 @@ mod tests {
         let intro = toc.find("How to rebuild").unwrap();
         let ch3 = toc.find("Chapter 3: Shallow neural networks").unwrap();
         assert!(intro < ch3);
+    }
+
+    #[test]
+    fn the_math_memo_changes_no_byte_and_is_used() {
+        let built = |memo: Option<&Path>, poison: bool| {
+            let dir = book_dir();
+            let root = dir.path();
+            write_config(root, BOOK_TOML);
+            fs::create_dir_all(root.join("src/figures")).unwrap();
+            write_pages(root, &[chapter(3, "Shallow neural networks", &["3.3"])]).unwrap();
+            if poison && let Some(memo) = memo {
+                // Replace every remembered rendering: a build that uses the memo shows it.
+                let text = fs::read_to_string(memo).unwrap();
+                let mut m: MathMemo = serde_json::from_str(&text).unwrap();
+                assert!(!m.formulas.is_empty());
+                for html in m.formulas.values_mut() {
+                    *html = "<span>remembered</span>".into();
+                }
+                fs::write(memo, serde_json::to_vec(&m).unwrap()).unwrap();
+            }
+            build_with_memo(root, memo).unwrap();
+            fs::read_to_string(root.join("build/ch03.html")).unwrap()
+        };
+        let memo_dir = tempfile::tempdir().unwrap();
+        let memo = memo_dir.path().join("math.json");
+        let plain = built(None, false);
+        assert_eq!(
+            built(Some(&memo), false),
+            plain,
+            "first build fills the memo"
+        );
+        assert!(memo.is_file());
+        assert_eq!(built(Some(&memo), false), plain, "second build reads it");
+        assert!(built(Some(&memo), true).contains("remembered"));
+        // A memo made with other settings is ignored.
+        let text = fs::read_to_string(&memo).unwrap();
+        let mut m: MathMemo = serde_json::from_str(&text).unwrap();
+        m.fingerprint = "other".into();
+        fs::write(&memo, serde_json::to_vec(&m).unwrap()).unwrap();
+        assert_eq!(built(Some(&memo), false), plain);
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Assembles the book from the figures: provenance per figure, one page per chapter, then mdBook.
 //!
 //! The pages are regenerated only when the book's inputs change: the figures' keys and output
-//! hashes (from their locks), their spec texts and the hand-written pages. A build that changes
-//! nothing leaves the book alone, so a no-op build stays a no-op.
+//! hashes (their lock files' bytes), their spec texts, the hand-written pages and the plotting
+//! digest. A build that changes nothing leaves the book alone, so a no-op build stays a no-op.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -41,31 +41,65 @@ pub const CHAPTERS: &[(u32, &str)] = &[
 const STAMP: &str = ".pipeline-book-key";
 
 /// Regenerates the chapter pages and rebuilds the book if its inputs changed; returns whether it built.
-pub fn update(ws: &Workspace, store: &cache::Store, report: &BuildReport) -> Result<bool, String> {
+///
+/// `checked` gives, for figures whose SVG and lock the build just checked or wrote, blake3 (hex)
+/// of the lock file; the other figures' locks are read here. Locks are parsed, and cache entries
+/// consulted for stage times, only when the pages are regenerated.
+pub fn update(
+    ws: &Workspace,
+    store: &cache::Store,
+    report: &BuildReport,
+    checked: &BTreeMap<String, String>,
+) -> Result<bool, String> {
     let book = ws.book_dir();
     // One book build at a time per workspace: two concurrent builds would write the same files.
     let lock_key = cache::Key::of(format!("book {}", book.display()).as_bytes());
     let _guard = store
         .lock(&lock_key)
         .map_err(|e| format!("cannot lock the book: {e}"))?;
-    let mut chapters: BTreeMap<u32, Vec<BookFigure>> = BTreeMap::new();
     let mut hasher = blake3::Hasher::new();
+    let mut shown = Vec::new();
+    for fig in &ws.figures {
+        let lock_hash = match checked.get(&fig.meta.id) {
+            Some(hash) => hash.clone(),
+            None => {
+                let path = ws.lock_path(fig);
+                let bytes = match std::fs::read(&path) {
+                    Ok(bytes) => bytes,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+                };
+                if !ws.figure_svg_path(fig).is_file() {
+                    continue;
+                }
+                blake3::hash(&bytes).to_hex().to_string()
+            }
+        };
+        hasher.update(fig.meta.id.as_bytes());
+        hasher.update(lock_hash.as_bytes());
+        hasher.update(fig.source.as_bytes());
+        shown.push(fig);
+    }
+    hash_hand_written(&book, &mut hasher)?;
+    hasher.update(ws.digests.of("plotting").as_bytes());
+    let book_key = hasher.finalize().to_hex().to_string();
+    let stamp = book.join("build").join(STAMP);
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == book_key)
+        && book.join("build").join("index.html").is_file()
+    {
+        return Ok(false);
+    }
+
     let statuses: BTreeMap<&str, (&FigureStatus, Option<&crate::exec::Done>)> = report
         .figures
         .iter()
         .map(|f| (f.id.as_str(), (&f.status, f.plot.as_ref())))
         .collect();
-    for fig in &ws.figures {
-        let svg = ws.figure_svg_path(fig);
-        let Some(lock) = FigureLock::read(&ws.lock_path(fig))? else {
-            continue;
-        };
-        if !svg.is_file() {
-            continue;
-        }
-        hasher.update(fig.meta.id.as_bytes());
-        hasher.update(lock.to_text().as_bytes());
-        hasher.update(fig.source.as_bytes());
+    let mut chapters: BTreeMap<u32, Vec<BookFigure>> = BTreeMap::new();
+    for fig in shown {
+        let path = ws.lock_path(fig);
+        let lock = FigureLock::read(&path)?
+            .ok_or_else(|| format!("{} disappeared during the build", path.display()))?;
         let key = cache::Key::from_hex(&lock.key);
         let ms = key
             .and_then(|k| store.peek(&k).ok().flatten())
@@ -94,15 +128,6 @@ pub fn update(ws: &Workspace, store: &cache::Store, report: &BuildReport) -> Res
             },
         });
     }
-    hash_hand_written(&book, &mut hasher)?;
-    hasher.update(ws.digests.of("plotting").as_bytes());
-    let book_key = hasher.finalize().to_hex().to_string();
-    let stamp = book.join("build").join(STAMP);
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == book_key)
-        && book.join("build").join("index.html").is_file()
-    {
-        return Ok(false);
-    }
     let chapters: Vec<Chapter> = chapters
         .into_iter()
         .map(|(number, figures)| Chapter {
@@ -115,7 +140,8 @@ pub fn update(ws: &Workspace, store: &cache::Store, report: &BuildReport) -> Res
         })
         .collect();
     crate::book::write_pages(&book, &chapters).map_err(|e| chain(&e))?;
-    crate::book::build(&book).map_err(|e| chain(&e))?;
+    let memo = ws.cache_dir.join("pipeline").join("math.json");
+    crate::book::build_with_memo(&book, Some(&memo)).map_err(|e| chain(&e))?;
     crate::output::write_if_changed(&stamp, book_key.as_bytes())?;
     Ok(true)
 }

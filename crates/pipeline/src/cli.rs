@@ -33,6 +33,9 @@ pub struct Cli {
     /// Write the execution log (JSON lines: stage, action, key) to this file.
     #[arg(long, global = true)]
     pub log: Option<PathBuf>,
+    /// Print where the time went as one JSON line on stderr (`timings: {...}`; for `bench pipeline`).
+    #[arg(long, global = true, hide = true)]
+    pub timings: bool,
 }
 
 /// Subcommands.
@@ -69,7 +72,7 @@ pub enum Command {
     Gc,
     /// Remove the cache, the generated figures and the built book (locks stay).
     Clean,
-    /// Measure speed and print figures of merit (no workspace needed).
+    /// Measure speed and print figures of merit.
     Bench {
         /// What to measure.
         #[command(subcommand)]
@@ -91,6 +94,23 @@ pub enum BenchCommand {
         /// Fewer, shorter runs (a smoke test, not a measurement).
         #[arg(long)]
         quick: bool,
+    },
+    /// The pipeline's own overhead: no-op build and status, rebuild after a colour edit, key and
+    /// lookup time per stage, plot time per figure; on a copy of the current book and on a
+    /// synthetic workspace of small figures.
+    Pipeline {
+        /// Timed runs per measurement (the median is reported).
+        #[arg(long, default_value_t = 11)]
+        runs: usize,
+        /// Figures in the synthetic workspace (0: measure only the book).
+        #[arg(long, default_value_t = 1000)]
+        figures: usize,
+        /// Measure only the synthetic workspace.
+        #[arg(long)]
+        no_book: bool,
+        /// Keep the temporary workspaces and print their paths (e.g. to profile them).
+        #[arg(long)]
+        keep: bool,
     },
 }
 
@@ -159,12 +179,38 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
         out.push_str(&crate::bench::training(*quick));
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(Command::Bench {
+        what:
+            BenchCommand::Pipeline {
+                runs,
+                figures,
+                no_book,
+                keep,
+            },
+    }) = &cli.command
+    {
+        let opts = crate::bench::pipeline::Options {
+            runs: *runs,
+            figures: *figures,
+            book: !no_book,
+            start: match &cli.workspace {
+                Some(p) => p.clone(),
+                None => std::env::current_dir().context("cannot read the current directory")?,
+            },
+            cache: cli.cache.clone(),
+            keep: *keep,
+        };
+        out.push_str(&crate::bench::pipeline::run(&opts).map_err(anyhow::Error::msg)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let start_dir = match &cli.workspace {
         Some(p) => p.clone(),
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
+    let loading = std::time::Instant::now();
     let root = Workspace::find_root(&start_dir)?;
     let ws = Workspace::load(&root, cli.cache.as_deref())?;
+    let load_ms = engine::ms_since(loading);
     let mode = if cli.quiet { Mode::Quiet } else { Mode::Auto };
     let command = cli.command.unwrap_or(Command::Build {
         figures: Vec::new(),
@@ -179,7 +225,11 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
                 progress: mode,
                 ..Default::default()
             };
-            let report = engine::build(&ws, &opts).map_err(anyhow::Error::msg)?;
+            let mut report = engine::build(&ws, &opts).map_err(anyhow::Error::msg)?;
+            report.timings.load = load_ms;
+            if cli.timings {
+                eprintln!("timings: {}", serde_json::to_string(&report.timings)?);
+            }
             if let Some(path) = &cli.log {
                 let mut text = String::new();
                 for e in &report.events {
@@ -197,6 +247,9 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
                     _ => {}
                 }
             }
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
             for e in &report.errors {
                 eprintln!("error: {e}");
             }
@@ -205,18 +258,18 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
         }
         Command::Status => {
             print_diagnostics(&ws);
-            let (plan, states) = engine::inspect(&ws, &[]).map_err(anyhow::Error::msg)?;
+            let started = std::time::Instant::now();
+            let (plan, states) =
+                engine::inspect_with(&ws, &[], false).map_err(anyhow::Error::msg)?;
+            if cli.timings {
+                let t = serde_json::json!({"load": load_ms, "inspect": engine::ms_since(started)});
+                eprintln!("timings: {t}");
+            }
             let mut stale_figures = 0;
-            for f in &ws.figures {
-                let mine: Vec<_> = plan
-                    .stages
-                    .iter()
-                    .zip(&states)
-                    .filter(|(s, _)| s.figure_id == f.meta.id)
-                    .map(|(_, st)| st)
-                    .collect();
+            for (fi, f) in ws.figures.iter().enumerate() {
+                let mine = &states[plan.figures[&fi].clone()];
                 let mut lines = Vec::new();
-                for st in &mine {
+                for st in mine {
                     if !st.fresh {
                         lines.push(format!("    {}: {}", st.stage, st.reasons.join("; ")));
                     }

@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::exec::{Action, Done, EntryInfo, Event, ExecReport, execute};
+use crate::exec::{Action, Clocks, Done, EntryInfo, Event, ExecReport, Executor};
 use crate::lockfile::FigureLock;
 use crate::plan::{Plan, diff_json};
 use crate::progress::{Mode, Progress};
 use crate::stages::PlotArtifact;
+use crate::state::{FigureState, Outputs};
 use crate::workspace::Workspace;
 
 /// Options of a build.
@@ -75,8 +76,38 @@ pub struct BuildReport {
     pub book_built: bool,
     /// Errors outside stages (writing outputs, the book).
     pub errors: Vec<String>,
+    /// Problems that cost only speed (saving the cache's stat index or the build state).
+    pub warnings: Vec<String>,
     /// Wall time.
     pub seconds: f64,
+    /// Where the wall time went.
+    pub timings: Timings,
+}
+
+/// Where a build's wall time went, in milliseconds (printed by `--timings`, read by
+/// `pipeline bench pipeline`). The phases run one after the other; `keys`, `lookups` and `runs`
+/// are summed over stages and threads within `execute`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    /// Reading pipeline.toml, the style and every spec, parsing and checking them (set by the
+    /// caller, which loads the workspace).
+    pub load: f64,
+    /// Expanding the figures into the stage graph.
+    pub plan: f64,
+    /// The executor: keys, cache lookups and any stage runs.
+    pub execute: f64,
+    /// Manifests and keys, summed over stages.
+    pub keys: f64,
+    /// Cache lookups, summed over stages.
+    pub lookups: f64,
+    /// Stage computations (and publishing their outputs), summed over stages.
+    pub runs: f64,
+    /// Writing (or checking) figure SVGs, locks and the stage index.
+    pub outputs: f64,
+    /// Checking the book's inputs, and rebuilding it when they changed.
+    pub book: f64,
+    /// Stages in the plan.
+    pub stages: usize,
 }
 
 impl BuildReport {
@@ -163,7 +194,26 @@ pub fn build_with_store(
 ) -> Result<BuildReport, String> {
     let start = Instant::now();
     let selected = selection(ws, &opts.figures)?;
-    let plan = Plan::new(&ws.figures, &selected, &ws.style, &ws.digests);
+    // The global pool (already running: the specs were parsed on it) when it has the requested
+    // size, else a pool of our own.
+    let jobs = jobs(ws, opts.jobs);
+    let pool = if jobs == rayon::current_num_threads() {
+        None
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Some(pool)
+    };
+    let plan = on_pool(pool.as_ref(), || {
+        Plan::new(&ws.figures, &selected, &ws.style, &ws.digests)
+    });
+    let mut timings = Timings {
+        plan: ms_since(start),
+        stages: plan.stages.len(),
+        ..Default::default()
+    };
     let platform = crate::platform::current();
     let progress = Progress::new(opts.progress);
     let runner = |stage: &crate::plan::Stage,
@@ -176,23 +226,90 @@ pub fn build_with_store(
             &progress,
         )
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs(ws, opts.jobs))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let exec: ExecReport = pool.install(|| execute(&plan, store, &platform, &runner, &progress));
+    let started = Instant::now();
+    let ex = Executor::new(&plan, store, &platform, &runner, &progress);
+    on_pool(pool.as_ref(), || ex.run());
+    timings.execute = ms_since(started);
+
+    let started = Instant::now();
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut files: BTreeMap<String, String> = BTreeMap::new();
+    if opts.write_outputs {
+        let state = crate::state::State::load(ws);
+        let mut touched = BTreeMap::new();
+        for &fi in &selected {
+            let fig = &ws.figures[fi];
+            let old = state.figures.get(&fig.meta.id);
+            let stages: BTreeMap<String, String> = plan.figures[&fi]
+                .clone()
+                .filter_map(|i| match ex.result(i) {
+                    Some(Ok(d)) => Some((plan.stages[i].name.clone(), d.key.to_hex())),
+                    _ => None,
+                })
+                .collect();
+            let mut record = FigureState {
+                stages: crate::state::stages_digest(&stages),
+                outputs: None,
+            };
+            if old.is_none_or(|o| o.stages != record.stages)
+                && let Err(e) = crate::state::write_last(ws, &fig.meta.id, &stages)
+            {
+                errors.push(format!("figure {}: {e}", fig.meta.id));
+            }
+            let p = plan.plots[&fi];
+            if let Some(Ok(done)) = ex.result(p) {
+                let outputs = old.and_then(|o| o.outputs.as_ref());
+                match write_figure_outputs(ws, fi, done, || ex.payload(p), &platform, outputs) {
+                    Ok((lock_hash, record_outputs)) => {
+                        files.insert(fig.meta.id.clone(), lock_hash);
+                        record.outputs = record_outputs;
+                    }
+                    Err(e) => errors.push(format!("figure {}: {e}", fig.meta.id)),
+                }
+            }
+            if old != Some(&record) {
+                touched.insert(fig.meta.id.clone(), record);
+            }
+        }
+        if !touched.is_empty()
+            && let Err(e) = crate::state::State::save(ws, touched)
+        {
+            warnings.push(format!(
+                "cannot save the build state (the next build re-reads outputs): {e}"
+            ));
+        }
+    } else {
+        // `verify` and `export` read the plotted numbers.
+        for &fi in &selected {
+            let p = plan.plots[&fi];
+            if let Some(Ok(_)) = ex.result(p)
+                && let Err(e) = ex.payload(p)
+            {
+                errors.push(format!("figure {}: {e}", ws.figures[fi].meta.id));
+            }
+        }
+    }
+    if let Err(e) = store.save_index() {
+        warnings.push(format!(
+            "cannot save the cache's stat index (the next build re-hashes entries): {e}"
+        ));
+    }
+    let exec: ExecReport = ex.finish();
+    timings.keys = Clocks::ms(&exec.clocks.keys);
+    timings.lookups = Clocks::ms(&exec.clocks.lookups);
+    timings.runs = Clocks::ms(&exec.clocks.runs);
 
     let mut report = BuildReport {
-        events: exec.events.clone(),
+        events: exec.events,
+        errors,
+        warnings,
         ..Default::default()
     };
     for &fi in &selected {
         let fig = &ws.figures[fi];
         let mut status = FigureStatus::Fresh;
-        for (i, s) in plan.stages.iter().enumerate() {
-            if s.figure != fi {
-                continue;
-            }
+        for i in plan.figures[&fi].clone() {
             match &exec.results[i] {
                 Some(Ok(d)) if d.action != Action::Hit && status == FigureStatus::Fresh => {
                     status = FigureStatus::Built
@@ -207,16 +324,6 @@ pub fn build_with_store(
             Some(Ok(d)) => Some(d.clone()),
             _ => None,
         };
-        if opts.write_outputs {
-            if let Some(done) = &plot
-                && let Err(e) = write_figure_outputs(ws, fi, done, &platform)
-            {
-                report.errors.push(format!("figure {}: {e}", fig.meta.id));
-            }
-            if let Err(e) = write_index(ws, &plan, &exec, fi) {
-                report.errors.push(format!("figure {}: {e}", fig.meta.id));
-            }
-        }
         report.figures.push(FigureResult {
             index: fi,
             id: fig.meta.id.clone(),
@@ -224,8 +331,10 @@ pub fn build_with_store(
             plot,
         });
     }
+    timings.outputs = ms_since(started);
+    let started = Instant::now();
     if opts.write_outputs && opts.book {
-        match crate::bookgen::update(ws, store, &report) {
+        match crate::bookgen::update(ws, store, &report, &files) {
             Ok(built) => {
                 report.book_built = built;
                 if built {
@@ -238,78 +347,106 @@ pub fn build_with_store(
             Err(e) => report.errors.push(format!("book: {e}")),
         }
     }
+    timings.book = ms_since(started);
+    report.timings = timings;
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
 }
 
-/// Writes a figure's SVG into the book sources and its lock beside the spec (each only if changed).
+/// Runs `f` on `pool`, or on the global rayon pool.
+fn on_pool<T: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> T + Send) -> T {
+    match pool {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
+}
+
+/// Milliseconds since `start`.
+pub fn ms_since(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1e3
+}
+
+/// Makes sure a figure's SVG (in the book sources) and lock (beside the spec) hold the output of
+/// its plot stage `done`, writing each only if it differs. Returns blake3 (hex) of the lock's
+/// bytes and the record of the checked files for the state file (`None` while they are too
+/// young to vouch for).
+///
+/// When `last` (the previous build's record) shows both files unchanged since they were checked
+/// against this very plot output, nothing is read; otherwise the plot payload is loaded
+/// (`payload`, which verifies it and rebuilds it if damaged) and both files are checked in full.
 fn write_figure_outputs(
     ws: &Workspace,
     fi: usize,
     done: &Done,
+    payload: impl FnOnce() -> Result<std::sync::Arc<Vec<u8>>, String>,
     platform: &str,
-) -> Result<(), String> {
+    last: Option<&Outputs>,
+) -> Result<(String, Option<Outputs>), String> {
     let fig = &ws.figures[fi];
-    let art = PlotArtifact::decode(&done.payload)?;
-    crate::output::write_if_changed(&ws.figure_svg_path(fig), art.svg.as_bytes())?;
-    let outputs = art.output_hashes();
+    let svg_path = ws.figure_svg_path(fig);
     let lock_path = ws.lock_path(fig);
-    // An up-to-date lock (same key, platform and output hashes) needs no re-parse of the numbers.
-    if let Ok(Some(old)) = FigureLock::read(&lock_path)
-        && old.key == done.key.to_hex()
-        && old.platform == platform
-        && old.outputs == outputs
-        && old.figure == fig.meta.id
-    {
-        return Ok(());
-    }
-    let numbers = art
-        .series()?
-        .iter()
-        .map(|(k, v)| (k.clone(), crate::lockfile::NumberCheck::of(v)))
-        .collect();
-    let lock = FigureLock {
-        figure: fig.meta.id.clone(),
-        platform: platform.to_string(),
-        key: done.key.to_hex(),
-        outputs,
-        numbers,
+    let stamp =
+        |p: &Path| cache::Stamp::read(p).map_err(|e| format!("cannot stat {}: {e}", p.display()));
+    let check = |svg: &cache::Stamp, lock: &cache::Stamp| {
+        crate::state::outputs_check(&done.key, &done.hash, platform, svg, lock)
     };
-    lock.write_if_changed(&lock_path)?;
-    Ok(())
-}
-
-/// The last key of each stage of a figure, kept so `status` can say what changed.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct StageIndex {
-    stages: BTreeMap<String, String>,
-}
-
-fn index_path(ws: &Workspace, figure_id: &str) -> PathBuf {
-    ws.cache_dir
-        .join("pipeline")
-        .join("last")
-        .join(format!("{figure_id}.json"))
-}
-
-fn write_index(ws: &Workspace, plan: &Plan, exec: &ExecReport, fi: usize) -> Result<(), String> {
-    let mut idx = StageIndex::default();
-    for (i, s) in plan.stages.iter().enumerate() {
-        if s.figure == fi
-            && let Some(Ok(d)) = &exec.results[i]
-        {
-            idx.stages.insert(s.name.clone(), d.key.to_hex());
-        }
+    if let Some(last) = last
+        && let (Some(svg), Some(lock)) = (stamp(&svg_path)?, stamp(&lock_path)?)
+        && check(&svg, &lock) == last.check
+    {
+        return Ok((last.lock.clone(), Some(last.clone())));
     }
-    let bytes = serde_json::to_vec_pretty(&idx).expect("index serialises");
-    crate::output::write_if_changed(&index_path(ws, &ws.figures[fi].meta.id), &bytes).map(|_| ())
-}
 
-fn read_index(ws: &Workspace, figure_id: &str) -> StageIndex {
-    std::fs::read(index_path(ws, figure_id))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+    let payload = payload()?;
+    let art = PlotArtifact::decode(&payload)?;
+    crate::output::write_if_changed(&svg_path, art.svg.as_bytes())?;
+    let outputs = art.output_hashes();
+    let key = done.key.to_hex();
+    let old_text = match std::fs::read_to_string(&lock_path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("cannot read {}: {e}", lock_path.display())),
+    };
+    // An up-to-date lock (same key, platform and output hashes) needs no re-parse of the numbers.
+    let old = old_text
+        .as_deref()
+        .and_then(|t| FigureLock::parse(t, &lock_path).ok());
+    let text = match (&old_text, old) {
+        (Some(text), Some(old))
+            if old.key == key
+                && old.platform == platform
+                && old.outputs == outputs
+                && old.figure == fig.meta.id =>
+        {
+            text.clone()
+        }
+        _ => {
+            let numbers = art
+                .series()?
+                .iter()
+                .map(|(k, v)| (k.clone(), crate::lockfile::NumberCheck::of(v)))
+                .collect();
+            let lock = FigureLock {
+                figure: fig.meta.id.clone(),
+                platform: platform.to_string(),
+                key,
+                outputs,
+                numbers,
+            };
+            lock.write_if_changed(&lock_path)?;
+            lock.to_text()
+        }
+    };
+    let lock_hash = blake3::hash(text.as_bytes()).to_hex().to_string();
+    let settled = |s: Option<cache::Stamp>| s.filter(cache::Stamp::is_settled);
+    let record = match (settled(stamp(&svg_path)?), settled(stamp(&lock_path)?)) {
+        (Some(svg), Some(lock)) => Some(Outputs {
+            check: check(&svg, &lock),
+            lock: lock_hash.clone(),
+        }),
+        _ => None,
+    };
+    Ok((lock_hash, record))
 }
 
 /// The state of one stage as seen without running anything.
@@ -319,7 +456,8 @@ pub struct StageState {
     pub stage: String,
     /// The key, when all inputs are known.
     pub key: Option<cache::Key>,
-    /// The manifest that is (or would be) hashed.
+    /// The manifest that is (or would be) hashed: for stale stages, and for every stage when
+    /// [`inspect`] is asked for all manifests.
     pub manifest: Option<crate::plan::Manifest>,
     /// Cached and valid-looking.
     pub fresh: bool,
@@ -327,15 +465,26 @@ pub struct StageState {
     pub reasons: Vec<String>,
 }
 
-/// Walks the plan using only cache headers: which stages are fresh, and why the others are stale.
+/// Walks the plan without reading cache payloads (the stat index, else entry headers): which
+/// stages are fresh, and why the others are stale; with every stage's manifest (for `explain`).
 pub fn inspect(ws: &Workspace, names: &[String]) -> Result<(Plan, Vec<StageState>), String> {
+    inspect_with(ws, names, true)
+}
+
+/// [`inspect`], with the manifests of fresh stages only if `all_manifests` (`status` needs only
+/// the stale ones, to explain them).
+pub fn inspect_with(
+    ws: &Workspace,
+    names: &[String],
+    all_manifests: bool,
+) -> Result<(Plan, Vec<StageState>), String> {
     let store = cache::Store::open(&ws.cache_dir).map_err(|e| e.to_string())?;
     let selected = selection(ws, names)?;
     let plan = Plan::new(&ws.figures, &selected, &ws.style, &ws.digests);
     let platform = crate::platform::current();
     let mut hashes: Vec<Option<cache::Key>> = vec![None; plan.stages.len()];
     let mut states = Vec::with_capacity(plan.stages.len());
-    let mut indexes: BTreeMap<String, StageIndex> = BTreeMap::new();
+    let mut last: BTreeMap<String, crate::state::StageIndex> = BTreeMap::new();
     for (i, s) in plan.stages.iter().enumerate() {
         let mut input_hashes = BTreeMap::new();
         let mut missing_inputs = Vec::new();
@@ -360,24 +509,25 @@ pub fn inspect(ws: &Workspace, names: &[String]) -> Result<(Plan, Vec<StageState
             });
             continue;
         }
-        let manifest = plan.manifest(i, &input_hashes, &platform);
-        let key = manifest.key();
-        let meta = store.peek(&key).map_err(|e| e.to_string())?;
+        let key = plan.key(i, &input_hashes, &platform);
+        let hash = store.hash_of(&key).map_err(|e| e.to_string())?;
         let mut reasons = Vec::new();
-        if let Some(m) = &meta {
-            hashes[i] = Some(m.hash);
-        } else {
-            let idx = indexes
+        let manifest =
+            (all_manifests || hash.is_none()).then(|| plan.manifest(i, &input_hashes, &platform));
+        if hash.is_some() {
+            hashes[i] = hash;
+        } else if let Some(manifest) = &manifest {
+            let last = last
                 .entry(s.figure_id.clone())
-                .or_insert_with(|| read_index(ws, &s.figure_id));
-            let previous = idx
+                .or_insert_with(|| crate::state::read_last(ws, &s.figure_id));
+            let previous = last
                 .stages
                 .get(&s.name)
                 .and_then(|k| cache::Key::from_hex(k))
                 .and_then(|k| store.peek(&k).ok().flatten())
                 .and_then(|m| serde_json::from_slice::<EntryInfo>(&m.meta).ok());
             match previous {
-                Some(prev) => reasons.extend(explain_change(&prev.manifest, &manifest)),
+                Some(prev) => reasons.extend(explain_change(&prev.manifest, manifest)),
                 None => reasons.push("cache entry missing".into()),
             }
             if reasons.is_empty() {
@@ -387,8 +537,8 @@ pub fn inspect(ws: &Workspace, names: &[String]) -> Result<(Plan, Vec<StageState
         states.push(StageState {
             stage: s.id(),
             key: Some(key),
-            manifest: Some(manifest),
-            fresh: meta.is_some(),
+            manifest,
+            fresh: hash.is_some(),
             reasons,
         });
     }
@@ -480,7 +630,15 @@ pub fn verify(
                 .push(format!("figure {}: rebuild failed: {why}", f.id));
             continue;
         };
-        let art = PlotArtifact::decode(&done.payload)?;
+        let Some(payload) = done.payload() else {
+            report.problems.push(format!(
+                "figure {}: the plot output could not be read: {}",
+                f.id,
+                build.errors.join("; ")
+            ));
+            continue;
+        };
+        let art = PlotArtifact::decode(payload)?;
         if lock.platform != platform {
             // Bitwise equality is promised per platform only: compare the numbers instead.
             let tolerance = fig.meta.tolerance.unwrap_or(DEFAULT_TOLERANCE);
@@ -547,11 +705,11 @@ pub fn verify(
 /// Removes cache entries that no current spec reaches; returns (removed, bytes).
 pub fn gc(ws: &Workspace) -> Result<(usize, u64), String> {
     let store = cache::Store::open(&ws.cache_dir).map_err(|e| e.to_string())?;
-    let (_, states) = inspect(ws, &[])?;
+    let (_, states) = inspect_with(ws, &[], false)?;
     let mut keep: BTreeSet<cache::Key> = states.iter().filter_map(|s| s.key).collect();
     // Also keep the last-built keys of every current stage: they are what a rebuild would reach.
     for f in &ws.figures {
-        for k in read_index(ws, &f.meta.id).stages.values() {
+        for k in crate::state::read_last(ws, &f.meta.id).stages.values() {
             keep.extend(cache::Key::from_hex(k));
         }
     }
@@ -574,7 +732,8 @@ pub fn export(ws: &Workspace, figure: &str, out: &Path) -> Result<Vec<PathBuf>, 
         (None, FigureStatus::Failed(e)) => return Err(e.clone()),
         (None, _) => return Err(format!("figure {} produced no output", f.id)),
     };
-    let art = PlotArtifact::decode(&done.payload)?;
+    let payload = done.payload().ok_or_else(|| report.errors.join("; "))?;
+    let art = PlotArtifact::decode(payload)?;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let csv = out.join(format!("{}.csv", f.id));
     let json = out.join(format!("{}.json", f.id));

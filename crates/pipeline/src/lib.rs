@@ -20,6 +20,7 @@ pub mod platform;
 pub mod progress;
 pub mod spec;
 pub mod stages;
+pub mod state;
 pub mod workspace;
 
 pub use engine::{BuildOptions, BuildReport, FigureStatus, build, verify};

@@ -90,12 +90,16 @@ impl FigureLock {
     /// Reads a lock; `Ok(None)` if there is none.
     pub fn read(path: &Path) -> Result<Option<FigureLock>, String> {
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text)
-                .map(Some)
-                .map_err(|e| format!("{}: invalid lock: {}", path.display(), e.message())),
+            Ok(text) => FigureLock::parse(&text, path).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("cannot read {}: {e}", path.display())),
         }
+    }
+
+    /// Parses the text of the lock at `path` (named in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<FigureLock, String> {
+        toml::from_str(text)
+            .map_err(|e| format!("{}: invalid lock: {}", path.display(), e.message()))
     }
 
     /// The file's text.

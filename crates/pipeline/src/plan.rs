@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::spec::{FigureSpec, Section, SectionKind};
@@ -36,8 +37,11 @@ pub struct Stage {
     pub name: String,
     /// What it computes.
     pub kind: StageKind,
-    /// Canonical parameters (what the key hashes).
+    /// Canonical parameters (what the key hashes). For the plot stage, the figure's `layout`
+    /// and `panels`; [`Plan::manifest`] adds the house style (kept once per plan, not per figure).
     pub params: serde_json::Value,
+    /// The complete parameters (with the style, for plots) as canonical JSON, serialised once.
+    params_json: Vec<u8>,
     /// Input stages as (section name, stage index), sorted by name.
     pub inputs: Vec<(String, usize)>,
     /// The crate whose implementation digest goes into the key.
@@ -52,6 +56,14 @@ impl Stage {
     /// `3.3/model.net`.
     pub fn id(&self) -> String {
         format!("{}/{}", self.figure_id, self.name)
+    }
+
+    /// The manifest's `stage`: `data`, `model`, `train`, `analysis` or `plot`.
+    pub fn table(&self) -> &'static str {
+        match &self.kind {
+            StageKind::Section(sec) => sec.kind().table(),
+            StageKind::Plot => "plot",
+        }
     }
 }
 
@@ -95,92 +107,42 @@ pub struct Plan {
     pub stages: Vec<Stage>,
     /// Figure index -> its plot stage index.
     pub plots: BTreeMap<usize, usize>,
+    /// Figure index -> the indices of its stages (contiguous, the plot last).
+    pub figures: BTreeMap<usize, std::ops::Range<usize>>,
+    /// The house style as JSON: part of every plot stage's parameters.
+    style: serde_json::Value,
 }
 
 impl Plan {
-    /// Expands figures (given as indices into `figures`) into stages.
+    /// Expands figures (given as indices into `figures`) into stages (figures in parallel on
+    /// the current rayon pool; the result does not depend on it).
     pub fn new(
         figures: &[FigureSpec],
         selected: &[usize],
         style: &plotting::Style,
         digests: &crate::digest::Digests,
     ) -> Plan {
-        let mut plan = Plan::default();
-        let style_json = serde_json::to_value(style).expect("style serialises");
-        for &fi in selected {
-            let fig = &figures[fi];
-            let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-            // Sections in dependency order (the spec parser rejected loops).
-            let mut pending: Vec<(&String, &Section)> = fig.sections.iter().collect();
-            while !pending.is_empty() {
-                let before = pending.len();
-                pending.retain(|(name, section)| {
-                    let refs = section.references();
-                    if !refs.iter().all(|(_, r)| index.contains_key(r)) {
-                        return true;
-                    }
-                    let mut inputs: Vec<(String, usize)> = refs
-                        .iter()
-                        .map(|(_, r)| (r.to_string(), index[r]))
-                        .collect();
-                    inputs.sort();
-                    inputs.dedup();
-                    let depth = inputs
-                        .iter()
-                        .map(|(_, i)| plan.stages[*i].depth + 1)
-                        .max()
-                        .unwrap_or(0);
-                    let kind: SectionKind = section.kind();
-                    index.insert(name.as_str(), plan.stages.len());
-                    plan.stages.push(Stage {
-                        figure: fi,
-                        figure_id: fig.meta.id.clone(),
-                        name: format!("{}.{}", kind.table(), name),
-                        kind: StageKind::Section((*section).clone()),
-                        params: section.params(),
-                        inputs,
-                        crate_name: kind.crate_name(),
-                        implementation: digests.of(kind.crate_name()).to_string(),
-                        depth,
-                    });
-                    false
-                });
-                assert!(
-                    pending.len() < before,
-                    "spec parser guarantees an acyclic section graph"
-                );
+        let style = serde_json::to_value(style).expect("style serialises");
+        let style_json = serde_json::to_vec(&style).expect("style serialises");
+        let expanded: Vec<(usize, Vec<Stage>)> = selected
+            .par_iter()
+            .map(|&fi| (fi, figure_stages(&figures[fi], fi, &style_json, digests)))
+            .collect();
+        let mut plan = Plan {
+            style,
+            ..Plan::default()
+        };
+        for (fi, stages) in expanded {
+            let offset = plan.stages.len();
+            for mut stage in stages {
+                for (_, j) in &mut stage.inputs {
+                    *j += offset;
+                }
+                plan.stages.push(stage);
             }
-            let mut inputs: Vec<(String, usize)> = fig
-                .panels
-                .iter()
-                .flat_map(|p| p.references())
-                .filter_map(|r| r.split_once('.').map(|(s, _)| s))
-                .filter_map(|s| index.get(s).map(|&i| (s.to_string(), i)))
-                .collect();
-            inputs.sort();
-            inputs.dedup();
-            let depth = inputs
-                .iter()
-                .map(|(_, i)| plan.stages[*i].depth + 1)
-                .max()
-                .unwrap_or(0);
-            let params = serde_json::json!({
-                "layout": fig.layout,
-                "panels": fig.panels,
-                "style": style_json,
-            });
-            plan.plots.insert(fi, plan.stages.len());
-            plan.stages.push(Stage {
-                figure: fi,
-                figure_id: fig.meta.id.clone(),
-                name: "plot".into(),
-                kind: StageKind::Plot,
-                params,
-                inputs,
-                crate_name: "plotting",
-                implementation: digests.of("plotting").to_string(),
-                depth,
-            });
+            // The plot stage comes last.
+            plan.plots.insert(fi, plan.stages.len() - 1);
+            plan.figures.insert(fi, offset..plan.stages.len());
         }
         plan
     }
@@ -193,7 +155,7 @@ impl Plan {
             waves[s.depth].push(i);
         }
         for w in &mut waves {
-            w.sort_by_key(|&i| self.stages[i].id());
+            w.sort_by_cached_key(|&i| self.stages[i].id());
         }
         waves.retain(|w| !w.is_empty());
         waves
@@ -207,19 +169,150 @@ impl Plan {
         platform: &str,
     ) -> Manifest {
         let s = &self.stages[i];
+        let mut params = s.params.clone();
+        if let (StageKind::Plot, serde_json::Value::Object(map)) = (&s.kind, &mut params) {
+            map.insert("style".into(), self.style.clone());
+        }
         Manifest {
             format: MANIFEST_FORMAT,
-            stage: match &s.kind {
-                StageKind::Section(sec) => sec.kind().table().to_string(),
-                StageKind::Plot => "plot".into(),
-            },
-            params: s.params.clone(),
+            stage: s.table().to_string(),
+            params,
             inputs: input_hashes.clone(),
             implementation: s.implementation.clone(),
             crate_name: s.crate_name.to_string(),
             platform: platform.to_string(),
         }
     }
+
+    /// The key of stage `i`: the same as `self.manifest(i, ...).key()`, but hashed straight
+    /// from the pre-serialised parameters, without building the manifest.
+    pub fn key(
+        &self,
+        i: usize,
+        input_hashes: &BTreeMap<String, String>,
+        platform: &str,
+    ) -> cache::Key {
+        // The canonical form of a manifest: its fields in sorted order (see `Manifest::canonical`).
+        let s = &self.stages[i];
+        let mut h = blake3::Hasher::new();
+        let string = |h: &mut blake3::Hasher, text: &str| {
+            serde_json::to_writer(&mut *h, text).expect("hashing cannot fail");
+        };
+        h.update(b"{\"crate_name\":");
+        string(&mut h, s.crate_name);
+        h.update(format!(",\"format\":{MANIFEST_FORMAT},\"implementation\":").as_bytes());
+        string(&mut h, &s.implementation);
+        h.update(b",\"inputs\":{");
+        for (n, (name, hash)) in input_hashes.iter().enumerate() {
+            if n > 0 {
+                h.update(b",");
+            }
+            string(&mut h, name);
+            h.update(b":");
+            string(&mut h, hash);
+        }
+        h.update(b"},\"params\":");
+        h.update(&s.params_json);
+        h.update(b",\"platform\":");
+        string(&mut h, platform);
+        h.update(b",\"stage\":");
+        string(&mut h, s.table());
+        h.update(b"}");
+        cache::Key(*h.finalize().as_bytes())
+    }
+}
+
+/// The stages of one figure (figure index `fi`): its sections in dependency order, then its
+/// plot. Input indices are positions in the returned list.
+fn figure_stages(
+    fig: &FigureSpec,
+    fi: usize,
+    style_json: &[u8],
+    digests: &crate::digest::Digests,
+) -> Vec<Stage> {
+    let mut stages: Vec<Stage> = Vec::new();
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    // Sections in dependency order (the spec parser rejected loops).
+    let mut pending: Vec<(&String, &Section)> = fig.sections.iter().collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        pending.retain(|(name, section)| {
+            let refs = section.references();
+            if !refs.iter().all(|(_, r)| index.contains_key(r)) {
+                return true;
+            }
+            let mut inputs: Vec<(String, usize)> = refs
+                .iter()
+                .map(|(_, r)| (r.to_string(), index[r]))
+                .collect();
+            inputs.sort();
+            inputs.dedup();
+            let depth = inputs
+                .iter()
+                .map(|(_, i)| stages[*i].depth + 1)
+                .max()
+                .unwrap_or(0);
+            let kind: SectionKind = section.kind();
+            index.insert(name.as_str(), stages.len());
+            let params = section.params();
+            stages.push(Stage {
+                figure: fi,
+                figure_id: fig.meta.id.clone(),
+                name: format!("{}.{}", kind.table(), name),
+                kind: StageKind::Section((*section).clone()),
+                params_json: serde_json::to_vec(&params).expect("params serialise"),
+                params,
+                inputs,
+                crate_name: kind.crate_name(),
+                implementation: digests.of(kind.crate_name()).to_string(),
+                depth,
+            });
+            false
+        });
+        assert!(
+            pending.len() < before,
+            "spec parser guarantees an acyclic section graph"
+        );
+    }
+    let mut inputs: Vec<(String, usize)> = fig
+        .panels
+        .iter()
+        .flat_map(|p| p.references())
+        .filter_map(|r| r.split_once('.').map(|(s, _)| s))
+        .filter_map(|s| index.get(s).map(|&i| (s.to_string(), i)))
+        .collect();
+    inputs.sort();
+    inputs.dedup();
+    let depth = inputs
+        .iter()
+        .map(|(_, i)| stages[*i].depth + 1)
+        .max()
+        .unwrap_or(0);
+    let params = serde_json::json!({
+        "layout": fig.layout,
+        "panels": fig.panels,
+    });
+    // Canonical JSON of the object with `style` added: keys in sorted order.
+    let mut params_json = b"{\"layout\":".to_vec();
+    serde_json::to_writer(&mut params_json, &params["layout"]).expect("layout serialises");
+    params_json.extend_from_slice(b",\"panels\":");
+    serde_json::to_writer(&mut params_json, &params["panels"]).expect("panels serialise");
+    params_json.extend_from_slice(b",\"style\":");
+    params_json.extend_from_slice(style_json);
+    params_json.push(b'}');
+    stages.push(Stage {
+        figure: fi,
+        figure_id: fig.meta.id.clone(),
+        name: "plot".into(),
+        kind: StageKind::Plot,
+        params,
+        params_json,
+        inputs,
+        crate_name: "plotting",
+        implementation: digests.of("plotting").to_string(),
+        depth,
+    });
+    stages
 }
 
 /// Differences between two JSON values as `path old -> new` lines (for `status` and `explain`).

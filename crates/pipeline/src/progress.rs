@@ -76,6 +76,11 @@ impl Progress {
         }
     }
 
+    /// Whether [`Progress::stage_done`] shows anything (callers may skip formatting ids).
+    pub fn shows_stages(&self) -> bool {
+        self.bar.is_some() || self.plain
+    }
+
     /// A stage finished.
     pub fn stage_done(&self, id: &str, action: &Action, ms: f64) {
         let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());

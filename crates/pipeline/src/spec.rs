@@ -213,16 +213,18 @@ impl<'a> Parser<'a> {
         self.error(span, format!("{context}{msg}"));
     }
 
+    /// Deserialises `value`; on failure reports the error, prefixed with `context()` (made only
+    /// then: the success path allocates no message).
     fn de<T: for<'de> Deserialize<'de>>(
         &mut self,
         value: &Spanned<DeValue<'a>>,
-        context: &str,
+        context: impl FnOnce() -> String,
     ) -> Option<T> {
         let span = value.span();
         match T::deserialize(value.clone().into_deserializer()) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.toml_error(&e, span, context);
+                self.toml_error(&e, span, &context());
                 None
             }
         }
@@ -256,7 +258,7 @@ impl<'a> Parser<'a> {
         }
 
         let meta: Option<FigureMeta> = match doc.get("figure") {
-            Some(v) => self.de(v, "in [figure]: "),
+            Some(v) => self.de(v, || "in [figure]: ".into()),
             None => {
                 self.error(
                     0..0,
@@ -291,7 +293,7 @@ impl<'a> Parser<'a> {
 
         // Computing sections.
         let mut sections = BTreeMap::new();
-        let mut section_values: BTreeMap<String, (SectionKind, Spanned<DeValue<'a>>)> =
+        let mut section_values: BTreeMap<String, (SectionKind, &Spanned<DeValue<'a>>)> =
             BTreeMap::new();
         for kind in SectionKind::ALL {
             let Some(tables) = doc.get(kind.table()) else {
@@ -321,7 +323,7 @@ impl<'a> Parser<'a> {
                 if let Some(section) = self.section(kind, &name_s, value) {
                     sections.insert(name_s.clone(), section);
                 }
-                section_values.insert(name_s, (kind, value.clone()));
+                section_values.insert(name_s, (kind, value));
             }
         }
 
@@ -423,7 +425,7 @@ impl<'a> Parser<'a> {
 
         // Layout and panels.
         let layout = match doc.get("layout") {
-            Some(v) => self.de(v, "in [layout]: "),
+            Some(v) => self.de(v, || "in [layout]: ".into()),
             None => Some(plotting::LayoutSpec::default()),
         };
         let mut panels = Vec::new();
@@ -435,8 +437,8 @@ impl<'a> Parser<'a> {
             Some(v) => match v.get_ref() {
                 DeValue::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
-                        let Some(panel) =
-                            self.de::<plotting::PanelSpec>(item, &format!("in panel {}: ", i + 1))
+                        let Some(panel) = self
+                            .de::<plotting::PanelSpec>(item, || format!("in panel {}: ", i + 1))
                         else {
                             continue;
                         };
@@ -476,38 +478,48 @@ impl<'a> Parser<'a> {
         name: &str,
         value: &Spanned<DeValue<'a>>,
     ) -> Option<Section> {
-        let context = format!("in [{}.{name}]: ", kind.table());
+        // Messages are made only when there is something to report.
+        let context = || format!("in [{}.{name}]: ", kind.table());
         let DeValue::Table(table) = value.get_ref() else {
             self.error(
                 value.span(),
-                format!("{context}expected a table with a `kind` key"),
+                format!("{}expected a table with a `kind` key", context()),
             );
             return None;
         };
         let kinds = kind.kinds();
-        let expected = kinds
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let expected = || {
+            kinds
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let Some(kind_value) = table.get("kind") else {
             self.error(
                 value.span(),
-                format!("{context}missing key `kind`; expected one of {expected}"),
+                format!(
+                    "{}missing key `kind`; expected one of {}",
+                    context(),
+                    expected()
+                ),
             );
             return None;
         };
         let Some(kind_name) = kind_value.get_ref().as_str() else {
             self.error(
                 kind_value.span(),
-                format!("{context}`kind` must be a string, one of {expected}"),
+                format!(
+                    "{}`kind` must be a string, one of {}",
+                    context(),
+                    expected()
+                ),
             );
             return None;
         };
         let mut rest: DeTable<'a> = table.clone();
         rest.remove("kind");
-        let rest = Spanned::new(value.span(), DeValue::Table(rest));
-        let de = rest.clone().into_deserializer();
+        let de = Spanned::new(value.span(), DeValue::Table(rest)).into_deserializer();
         let parsed = match kind {
             SectionKind::Data => {
                 data::DataSpec::from_kind(kind_name, de).map(|o| o.map(Section::Data))
@@ -525,8 +537,11 @@ impl<'a> Parser<'a> {
         let section = match parsed {
             Ok(Some(s)) => s,
             Ok(None) => {
-                let mut msg =
-                    format!("{context}unknown kind `{kind_name}`, expected one of {expected}");
+                let mut msg = format!(
+                    "{}unknown kind `{kind_name}`, expected one of {}",
+                    context(),
+                    expected()
+                );
                 if let Some(best) = nearest(kind_name, kinds.iter().copied()) {
                     msg.push_str(&format!("; did you mean `{best}`?"));
                 }
@@ -534,7 +549,7 @@ impl<'a> Parser<'a> {
                 return None;
             }
             Err(e) => {
-                self.toml_error(&e, value.span(), &context);
+                self.toml_error(&e, value.span(), &context());
                 return None;
             }
         };
@@ -546,7 +561,7 @@ impl<'a> Parser<'a> {
         };
         for (field, message) in &problems {
             let span = find_path(value, field).unwrap_or(value.span());
-            self.error(span, format!("{context}`{field}`: {message}"));
+            self.error(span, format!("{}`{field}`: {message}", context()));
         }
         problems.is_empty().then_some(section)
     }
@@ -555,7 +570,7 @@ impl<'a> Parser<'a> {
         &mut self,
         reference: &str,
         panel: &Spanned<DeValue<'a>>,
-        sections: &BTreeMap<String, (SectionKind, Spanned<DeValue<'a>>)>,
+        sections: &BTreeMap<String, (SectionKind, &Spanned<DeValue<'a>>)>,
     ) {
         let span = find_string(panel, reference).unwrap_or(panel.span());
         let Some((stage, column)) = reference.split_once('.') else {

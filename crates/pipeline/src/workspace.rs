@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Diagnostic;
@@ -131,24 +132,35 @@ impl Workspace {
             })
         })?;
 
-        let mut figures = Vec::new();
-        let mut diagnostics = Vec::new();
-        for rel in discover(&root, &project.paths.figures)? {
-            let source = read(&root.join(&rel))?;
-            let (spec, diags) = parse_figure(&rel, &source);
-            diagnostics.extend(diags);
-            let Some(spec) = spec else { continue };
-            // Plot settings that only make sense against the style (colours, ranges, ticks).
-            let problems = plotting::check_specs(&spec.layout, &spec.panels, &style);
-            if problems.is_empty() {
-                figures.push(spec);
-            } else {
+        // Specs are independent: read and parse them in parallel, keeping discovery order.
+        let files = discover(&root, &project.paths.figures)?;
+        let parsed: Vec<Result<Parsed, WorkspaceError>> = files
+            .par_iter()
+            .map(|rel| {
+                let source = read(&root.join(rel))?;
+                let (spec, mut diags) = parse_figure(rel, &source);
+                let Some(spec) = spec else {
+                    return Ok((None, diags));
+                };
+                // Plot settings that only make sense against the style (colours, ranges, ticks).
+                let problems = plotting::check_specs(&spec.layout, &spec.panels, &style);
+                if problems.is_empty() {
+                    return Ok((Some(spec), diags));
+                }
                 for p in problems {
                     let message = p.to_string();
                     let offset = panel_offset(&source, &message);
-                    diagnostics.push(Diagnostic::at(&rel, &source, offset..offset, message));
+                    diags.push(Diagnostic::at(rel, &source, offset..offset, message));
                 }
-            }
+                Ok((None, diags))
+            })
+            .collect();
+        let mut figures = Vec::new();
+        let mut diagnostics = Vec::new();
+        for result in parsed {
+            let (spec, diags) = result?;
+            diagnostics.extend(diags);
+            figures.extend(spec);
         }
         // Figure ids must be unique across the book.
         figures.sort_by(|a, b| a.order_key().cmp(&b.order_key()).then(a.path.cmp(&b.path)));
@@ -237,6 +249,9 @@ impl Workspace {
         Ok(out)
     }
 }
+
+/// One spec file, parsed: the figure if it is valid, and every problem found in it.
+type Parsed = (Option<FigureSpec>, Vec<Diagnostic>);
 
 /// Where the `id = ...` line of the `[figure]` table starts.
 fn id_offset(source: &str) -> usize {
