@@ -29,6 +29,7 @@ fn mlp(inputs: usize, hidden: Vec<usize>) -> Weights {
         outputs: 10,
         activation: NetActivation::Relu,
         residual: false,
+        batch_norm: false,
         init: Init::Pytorch,
         init_scale: 1.0,
         seed: 0,
