@@ -99,6 +99,9 @@ struct Norm {
 /// variances).
 type BatchStats = (usize, Vec<f64>, Vec<f64>);
 
+/// Per-unit means and biased variances of one batch.
+type MeanVar = (Vec<f64>, Vec<f64>);
+
 /// A network on the dfdx CPU device, with its optimiser state.
 pub struct Net {
     dev: Cpu,
@@ -464,11 +467,11 @@ fn batch_norm<T: Tape<f32, Cpu>>(
     gamma: &Vector,
     beta: &Vector,
     fixed: Option<(&[f32], &[f32])>,
-) -> (Mat<T>, Option<(Vec<f64>, Vec<f64>)>) {
+) -> (Mat<T>, Option<MeanVar>) {
     let (inp, mut tape) = z.split_tape();
     let (rows, c) = *inp.shape();
     let src = inp.as_vec();
-    let (mean, var): (Vec<f64>, Vec<f64>) = match fixed {
+    let (mean, var): MeanVar = match fixed {
         Some((m, v)) => (
             m.iter().map(|&x| x as f64).collect(),
             v.iter().map(|&x| x as f64).collect(),

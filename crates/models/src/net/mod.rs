@@ -18,6 +18,7 @@
 //!   and each branch adds a contribution of fixed variance, so the variance grows linearly with
 //!   depth instead of doubling at every block. Normalising after the addition would rescale the
 //!   skip path too.
+//!
 //! The output layer is never normalised. β is kept (PyTorch's `Linear` before `BatchNorm1d`
 //! keeps it too) although the mean subtraction cancels it in training.
 //!
