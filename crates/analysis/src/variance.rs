@@ -69,10 +69,11 @@ pub fn layer_variance(spec: &LayerVarianceSpec, net: &Weights) -> crate::Result<
                 outputs,
                 activation,
                 residual: false,
+                batch_norm: false,
             } => layers.push((inputs, outputs, activation, w, b)),
             _ => {
                 return Err(crate::Error::Unsupported(
-                    "layer-variance needs a dense network without residual layers (kind = \"mlp\")"
+                    "layer-variance needs a dense network without residual layers or batch norm (kind = \"mlp\")"
                         .into(),
                 ));
             }
@@ -163,6 +164,7 @@ mod tests {
             outputs: 1,
             activation,
             residual: false,
+            batch_norm: false,
             init: Init::Normal { variance },
             init_scale: 1.0,
             seed: 3,

@@ -1,6 +1,6 @@
 //! `pipeline bench training`: training speed as figures of merit (steps per second of the
-//! MNIST-1D benchmark MLP and CNN at one and two threads, and the GEMM rate of a wide-MLP
-//! training step against a plain large matrix product). `pipeline bench pipeline` (the
+//! MNIST-1D benchmark MLP and CNN at one and two threads, of a residual MLP with batch norm at one
+//! thread, and the GEMM rate of a wide-MLP training step against a plain large matrix product). `pipeline bench pipeline` (the
 //! pipeline's own overhead: no-op builds, status, edit-rebuilds) is in [`pipeline`].
 //!
 //! Timings are wall-clock medians over repeated runs; nothing here feeds an output.
@@ -29,6 +29,7 @@ fn mlp(inputs: usize, hidden: Vec<usize>) -> Weights {
         outputs: 10,
         activation: NetActivation::Relu,
         residual: false,
+        batch_norm: false,
         init: Init::Pytorch,
         init_scale: 1.0,
         seed: 0,
@@ -141,6 +142,30 @@ pub fn training(quick: bool) -> String {
             1.0 / per
         );
     }
+
+    // Batch norm's cost: the residual MLP of notebook 11.3 with batch norm in every hidden layer
+    // (one thread; the plain MLP above is the reference).
+    backend::set_gemm_threads(false);
+    let bn = models::net::init(&NetSpec::Mlp(MlpSpec {
+        inputs: 40,
+        hidden: vec![100; 3],
+        outputs: 10,
+        activation: NetActivation::Relu,
+        residual: true,
+        batch_norm: true,
+        init: Init::HeUniform,
+        init_scale: 1.0,
+        seed: 0,
+    }))
+    .expect("valid benchmark network");
+    let t = in_pool(1, || time_steps(&bn, &x, &y, 100, steps.max(10), repeats));
+    let _ = writeln!(
+        out,
+        "{:<34} {:>10.1} {:>12.0}",
+        "MLP 40-100-(res 100)x2-10 BN / 1",
+        t * 1e6,
+        1.0 / t
+    );
 
     // GEMM rate: a wide MLP's training step against one plain large product.
     backend::set_gemm_threads(false);

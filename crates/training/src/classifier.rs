@@ -7,7 +7,9 @@
 //! epoch (`order = "shuffled"`, seeded by `shuffle-seed`, like PyTorch's shuffling
 //! `DataLoader`); the last batch of an epoch may be short. The learning rate is multiplied by
 //! `lr-decay.factor` every `lr-decay.every` epochs (PyTorch's `StepLR`). A NaN or infinite loss
-//! stops training with the step at which it happened.
+//! stops training with the step at which it happened. A network with batch norm trains with batch
+//! statistics and is evaluated with its running averages (`models::net`), so every training batch
+//! needs at least 2 examples.
 
 use data::ClassificationSet;
 use models::net::Weights;
@@ -372,6 +374,14 @@ pub fn train(
         )));
     }
     let (total, per_epoch, batch) = schedule(spec, n);
+    let last_batch = n - (per_epoch - 1) * batch;
+    if initial.arch.layers.iter().any(|l| l.batch_norm()) && batch.min(last_batch) < 2 {
+        return Err(TrainError::Mismatch(format!(
+            "model `{}` has batch norm, which needs at least 2 examples in every training batch, \
+             but `{}`'s {n} training examples in batches of {batch} leave a batch of 1",
+            spec.model, spec.data
+        )));
+    }
     let eval_every = spec.eval_every.unwrap_or(per_epoch);
     let loss = match spec.loss {
         LossKind::CrossEntropy => Loss::CrossEntropy,

@@ -1,4 +1,4 @@
-//! Unit tests: the QR solver on hand-solved systems, output-layer fits, specs.
+//! Unit tests: the QR solver on hand-solved systems, output-layer fits, specs, classifier checks.
 
 use crate::*;
 use data::{Dataset, FourierSpec, FunctionDataSpec, FunctionSpec, GridSpec};
@@ -287,4 +287,47 @@ fn train_spec_from_kind_and_references() {
     for kind in TrainSpec::KINDS {
         assert!(TrainSpec::from_kind(kind, json!({})).is_err(), "{kind}");
     }
+}
+
+#[test]
+fn batch_norm_refuses_a_training_batch_of_one() {
+    use models::net::{Init, MlpSpec, NetActivation, NetSpec};
+    let spec = |batch_norm| {
+        models::net::init(&NetSpec::Mlp(MlpSpec {
+            inputs: 2,
+            hidden: vec![3],
+            outputs: 2,
+            activation: NetActivation::Relu,
+            residual: false,
+            batch_norm,
+            init: Init::Pytorch,
+            init_scale: 1.0,
+            seed: 1,
+        }))
+        .unwrap()
+    };
+    // Five training examples in batches of 2: the last batch of every epoch has one.
+    let data = data::ClassificationSet {
+        len: 2,
+        classes: 2,
+        x_train: vec![0.0, 1.0, 1.0, 0.0, 0.5, 0.5, -1.0, 0.0, 0.0, -1.0],
+        y_train: vec![0, 1, 0, 1, 0],
+        x_test: vec![0.2, 0.3],
+        y_test: vec![1],
+        t: vec![0.0, 1.0],
+    };
+    let fit: classifier::ClassifierSpec = serde_json::from_value(json!({
+        "model": "net", "data": "d", "optimizer": "sgd", "lr": 0.1, "batch": 2, "epochs": 2
+    }))
+    .unwrap();
+    let err = classifier::train(&fit, &spec(true), &data, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("batch of 1"), "{err}");
+    // Without batch norm, or with batches that leave no single example, it trains.
+    assert!(classifier::train(&fit, &spec(false), &data, &mut |_| {}).is_ok());
+    let full: classifier::ClassifierSpec = serde_json::from_value(json!({
+        "model": "net", "data": "d", "optimizer": "sgd", "lr": 0.1, "batch": "full", "steps": 3
+    }))
+    .unwrap();
+    let trained = classifier::train(&full, &spec(true), &data, &mut |_| {}).unwrap();
+    assert!(trained.weights.norms[0].is_some());
 }

@@ -6,7 +6,10 @@
 //! biases. A dense layer is `a[h·W + b]` (UDL eq. 4.13 with row vectors); a 1-D convolution
 //! (UDL eq. 10.6) is an im2col op of our own (activations are channels-last rows
 //! `(batch·len, ch)`; each output position's row holds the `kernel` input rows it sees, zeros in
-//! the padding) followed by one matmul. Gradients come from dfdx's tape; optimiser state lives in `Gradients` maps keyed by
+//! the padding) followed by one matmul. Batch normalisation (see [`super`] for the equation and
+//! its place in a layer) is a second op of our own: dfdx 0.13's `BatchNorm1D` takes only
+//! compile-time sizes, and one fused op also hands back the batch statistics for the running
+//! averages. Gradients come from dfdx's tape; optimiser state lives in `Gradients` maps keyed by
 //! parameter, updated by `SgdConfig::try_update` / `AdamConfig::try_update`.
 //!
 //! gemm's internal threading is switched off by default ([`set_gemm_threads`]): for these
@@ -16,7 +19,13 @@
 use dfdx::optim::{Momentum, WeightDecay};
 use dfdx::prelude::*;
 
-use super::{Arch, Layer, NetActivation, Weights};
+use super::{Arch, BatchNorm, Layer, NetActivation, Weights};
+
+/// ε of batch norm, added to the variance (PyTorch's default).
+pub const BN_EPS: f64 = 1e-5;
+
+/// Weight of the newest batch in batch norm's running averages (PyTorch's default momentum).
+pub const BN_MOMENTUM: f64 = 0.1;
 
 type Mat<T = NoneTape> = Tensor<(usize, usize), f32, Cpu, T>;
 type Vector = Tensor<(usize,), f32, Cpu>;
@@ -78,12 +87,28 @@ pub enum StepError {
     Shape(String),
 }
 
+/// One layer's batch norm on the device: parameters γ, δ and the running averages.
+struct Norm {
+    gamma: Vector,
+    beta: Vector,
+    mean: Vec<f32>,
+    var: Vec<f32>,
+}
+
+/// A batch norm layer's batch statistics in a training forward pass: (layer, means, biased
+/// variances).
+type BatchStats = (usize, Vec<f64>, Vec<f64>);
+
+/// Per-unit means and biased variances of one batch.
+type MeanVar = (Vec<f64>, Vec<f64>);
+
 /// A network on the dfdx CPU device, with its optimiser state.
 pub struct Net {
     dev: Cpu,
     arch: Arch,
     w: Vec<Mat>,
     b: Vec<Vector>,
+    norms: Vec<Option<Norm>>,
     moment1: Gradients<f32, Cpu>,
     moment2: Gradients<f32, Cpu>,
     steps: i32,
@@ -107,11 +132,24 @@ impl Net {
             w.push(dev.tensor_from_vec(lw.clone(), (r, c)));
             b.push(dev.tensor_from_vec(lb.clone(), (c,)));
         }
+        let norms = weights
+            .norms
+            .iter()
+            .map(|n| {
+                n.as_ref().map(|n| Norm {
+                    gamma: dev.tensor_from_vec(n.gamma.clone(), (n.gamma.len(),)),
+                    beta: dev.tensor_from_vec(n.beta.clone(), (n.beta.len(),)),
+                    mean: n.running_mean.clone(),
+                    var: n.running_var.clone(),
+                })
+            })
+            .collect();
         Net {
             dev,
             arch: weights.arch.clone(),
             w,
             b,
+            norms,
             moment1: Gradients::leaky(),
             moment2: Gradients::leaky(),
             steps: 0,
@@ -123,14 +161,25 @@ impl Net {
         &self.arch
     }
 
-    /// The current parameters.
+    /// The current parameters (with batch norms' running averages).
     pub fn weights(&self) -> Weights {
-        Weights::new(
+        Weights::with_norms(
             self.arch.clone(),
             self.w
                 .iter()
                 .zip(&self.b)
                 .map(|(w, b)| (w.as_vec(), b.as_vec()))
+                .collect(),
+            self.norms
+                .iter()
+                .map(|n| {
+                    n.as_ref().map(|n| BatchNorm {
+                        gamma: n.gamma.as_vec(),
+                        beta: n.beta.as_vec(),
+                        running_mean: n.mean.clone(),
+                        running_var: n.var.clone(),
+                    })
+                })
                 .collect(),
         )
     }
@@ -146,12 +195,28 @@ impl Net {
         Ok(())
     }
 
-    /// The forward pass for `batch` examples; `h` holds `batch × inputs` values.
+    /// The forward pass for `batch` examples; `h` holds `batch × inputs` values. `train`:
+    /// batch norm uses the batch's statistics (returned, for the running averages), otherwise
+    /// the running averages.
     fn forward<T: Tape<f32, Cpu> + Merge<NoneTape>>(
-        &mut self,
+        &self,
         mut h: Mat<T>,
         batch: usize,
-    ) -> Mat<T> {
+        train: bool,
+    ) -> (Mat<T>, Vec<BatchStats>) {
+        let mut stats = Vec::new();
+        // z -> BN(z) where the layer has batch norm.
+        let mut norm = |i: usize, z: Mat<T>| match &self.norms[i] {
+            None => z,
+            Some(n) => {
+                let fixed = (!train).then_some((n.mean.as_slice(), n.var.as_slice()));
+                let (y, s) = batch_norm(&self.dev, z, &n.gamma, &n.beta, fixed);
+                if let Some((m, v)) = s {
+                    stats.push((i, m, v));
+                }
+                y
+            }
+        };
         for i in 0..self.arch.layers.len() {
             let w = self.w[i].clone().retaped::<T>();
             let b = self.b[i].clone().retaped::<T>();
@@ -167,11 +232,11 @@ impl Net {
                         let (x, tape) = h.split_tape();
                         let z = x.clone().put_tape(tape).matmul(w)
                             + b.broadcast_like::<_, Axis<0>>(&(rows, outputs));
-                        let (y, tape) = activate(z, activation).split_tape();
+                        let (y, tape) = activate(norm(i, z), activation).split_tape();
                         x.put_tape(tape) + y
                     } else {
                         let z = h.matmul(w) + b.broadcast_like::<_, Axis<0>>(&(rows, outputs));
-                        activate(z, activation)
+                        activate(norm(i, z), activation)
                     }
                 }
                 Layer::Conv {
@@ -202,7 +267,7 @@ impl Net {
                 }
             };
         }
-        h
+        (h, stats)
     }
 
     /// The network's outputs for `n` examples (`x` is `n × inputs`), without gradients, in
@@ -217,9 +282,17 @@ impl Net {
             let xt = self
                 .dev
                 .tensor_from_vec(x[start * d..(start + m) * d].to_vec(), (m, d));
-            out.extend(self.forward(xt, m).as_vec());
+            out.extend(self.forward(xt, m, false).0.as_vec());
         }
         Ok(out)
+    }
+
+    /// The outputs of a training forward pass (batch norm with the batch's statistics, running
+    /// averages left alone), for tests.
+    #[cfg(test)]
+    pub(crate) fn training_outputs(&self, x: &[f32], n: usize) -> Vec<f32> {
+        let xt = self.dev.tensor_from_vec(x.to_vec(), (n, self.arch.inputs));
+        self.forward(xt, n, true).0.as_vec()
     }
 
     /// One optimiser step on a batch: forward, loss, backward, update with learning rate `lr`.
@@ -234,6 +307,11 @@ impl Net {
     ) -> Result<f32, StepError> {
         let batch = labels.len();
         self.check_input(x, batch)?;
+        if batch < 2 && self.norms.iter().any(Option::is_some) {
+            return Err(StepError::Shape(
+                "batch norm needs at least 2 examples per training batch, found 1".into(),
+            ));
+        }
         let k = self.arch.outputs();
         if let Some(&y) = labels.iter().find(|&&y| y as usize >= k) {
             return Err(StepError::Shape(format!(
@@ -248,7 +326,7 @@ impl Net {
         let xt = self
             .dev
             .tensor_from_vec(x.to_vec(), (batch, self.arch.inputs));
-        let out = self.forward(xt.leaky_trace(), batch);
+        let (out, stats) = self.forward(xt.leaky_trace(), batch, true);
         let loss_t = match loss {
             Loss::CrossEntropy => cross_entropy_with_logits_loss(out, target),
             Loss::LeastSquares => mse_loss(out, target),
@@ -278,6 +356,32 @@ impl Net {
                 lr,
                 self.steps,
             );
+        }
+        for n in self.norms.iter_mut().flatten() {
+            for p in [&mut n.gamma, &mut n.beta] {
+                update(
+                    p,
+                    &mut grads,
+                    &mut self.moment1,
+                    &mut self.moment2,
+                    optimizer,
+                    lr,
+                    self.steps,
+                );
+            }
+        }
+        // Running averages (PyTorch's rule, the unbiased batch variance).
+        let unbias = batch as f64 / (batch - 1).max(1) as f64;
+        for (i, mean, var) in stats {
+            let n = self.norms[i]
+                .as_mut()
+                .expect("statistics come from batch norm layers");
+            for (r, m) in n.mean.iter_mut().zip(&mean) {
+                *r = ((1.0 - BN_MOMENTUM) * *r as f64 + BN_MOMENTUM * m) as f32;
+            }
+            for (r, v) in n.var.iter_mut().zip(&var) {
+                *r = ((1.0 - BN_MOMENTUM) * *r as f64 + BN_MOMENTUM * v * unbias) as f32;
+            }
         }
         Ok(value)
     }
@@ -347,6 +451,105 @@ fn im2col<T: Tape<f32, Cpu>>(dev: &Cpu, h: Mat<T>, g: Im2col) -> Mat<T> {
         Ok(())
     });
     out.put_tape(tape)
+}
+
+/// Batch norm of `z` (`rows × units`) as one differentiable op:
+/// `y = γ·(z − μ)/√(σ² + ε) + δ` per unit (column). With `fixed = None`, μ and σ² are the
+/// column's mean and biased variance over the rows, returned for the running averages, and the
+/// backward pass differentiates through them:
+/// `∂L/∂z = γ/√(σ² + ε) · (g − mean(g) − x̂·mean(g·x̂))` with `g = ∂L/∂y` and `x̂` the normalised
+/// values; with `fixed = Some((μ, σ²))` the op is affine and `∂L/∂z = γ/√(σ² + ε) · g`. Both add
+/// `Σ g·x̂` to γ's gradient and `Σ g` to δ's. Statistics and sums are accumulated in f64, rows in
+/// order.
+fn batch_norm<T: Tape<f32, Cpu>>(
+    dev: &Cpu,
+    z: Mat<T>,
+    gamma: &Vector,
+    beta: &Vector,
+    fixed: Option<(&[f32], &[f32])>,
+) -> (Mat<T>, Option<MeanVar>) {
+    let (inp, mut tape) = z.split_tape();
+    let (rows, c) = *inp.shape();
+    let src = inp.as_vec();
+    let (mean, var): MeanVar = match fixed {
+        Some((m, v)) => (
+            m.iter().map(|&x| x as f64).collect(),
+            v.iter().map(|&x| x as f64).collect(),
+        ),
+        None => {
+            let mut mean = vec![0.0f64; c];
+            for row in src.chunks_exact(c) {
+                mean.iter_mut().zip(row).for_each(|(m, &x)| *m += x as f64);
+            }
+            mean.iter_mut().for_each(|m| *m /= rows as f64);
+            let mut var = vec![0.0f64; c];
+            for row in src.chunks_exact(c) {
+                for ((v, &x), m) in var.iter_mut().zip(row).zip(&mean) {
+                    *v += (x as f64 - m) * (x as f64 - m);
+                }
+            }
+            var.iter_mut().for_each(|v| *v /= rows as f64);
+            (mean, var)
+        }
+    };
+    let inv: Vec<f64> = var.iter().map(|v| 1.0 / (v + BN_EPS).sqrt()).collect();
+    let (g, d) = (gamma.as_vec(), beta.as_vec());
+    let mut xhat = vec![0.0f32; rows * c];
+    let mut y = vec![0.0f32; rows * c];
+    for ((xr, yr), zr) in xhat
+        .chunks_exact_mut(c)
+        .zip(y.chunks_exact_mut(c))
+        .zip(src.chunks_exact(c))
+    {
+        for j in 0..c {
+            xr[j] = ((zr[j] as f64 - mean[j]) * inv[j]) as f32;
+            yr[j] = g[j] * xr[j] + d[j];
+        }
+    }
+    let out: Mat = dev.tensor_from_vec(y, (rows, c));
+    if T::OWNS_TAPE {
+        let (out_id, gamma, beta) = (out.clone(), gamma.clone(), beta.clone());
+        let batch_stats = fixed.is_none();
+        tape.add_backward_op(move |grads| {
+            let g_out: Vec<f32> = grads.get_or_alloc_mut(&out_id)?.to_vec();
+            let (mut sum_g, mut sum_gx) = (vec![0.0f64; c], vec![0.0f64; c]);
+            for (gr, xr) in g_out.chunks_exact(c).zip(xhat.chunks_exact(c)) {
+                for j in 0..c {
+                    sum_g[j] += gr[j] as f64;
+                    sum_gx[j] += gr[j] as f64 * xr[j] as f64;
+                }
+            }
+            let g_in = grads.get_or_alloc_mut(&inp)?;
+            let n = rows as f64;
+            for ((dr, gr), xr) in g_in
+                .chunks_exact_mut(c)
+                .zip(g_out.chunks_exact(c))
+                .zip(xhat.chunks_exact(c))
+            {
+                for j in 0..c {
+                    let scale = g[j] as f64 * inv[j];
+                    let dz = if batch_stats {
+                        scale * (gr[j] as f64 - sum_g[j] / n - xr[j] as f64 * sum_gx[j] / n)
+                    } else {
+                        scale * gr[j] as f64
+                    };
+                    dr[j] += dz as f32;
+                }
+            }
+            let g_gamma = grads.get_or_alloc_mut(&gamma)?;
+            g_gamma
+                .iter_mut()
+                .zip(&sum_gx)
+                .for_each(|(d, s)| *d += *s as f32);
+            let g_beta = grads.get_or_alloc_mut(&beta)?;
+            g_beta
+                .iter_mut()
+                .zip(&sum_g)
+                .for_each(|(d, s)| *d += *s as f32);
+            Ok(())
+        });
+    }
+    (out.put_tape(tape), fixed.is_none().then_some((mean, var)))
 }
 
 fn activate<T: Tape<f32, Cpu>>(z: Mat<T>, a: Option<NetActivation>) -> Mat<T> {

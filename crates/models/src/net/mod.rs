@@ -1,6 +1,32 @@
 //! Trainable networks whose sizes come from the spec at run time: MLPs (UDL eqs. 4.13-4.14,
-//! optionally residual as in UDL eq. 11.4), 1-D convolutional networks (UDL section 10.2) and, as
-//! an MLP without hidden layers, logistic regression.
+//! optionally residual as in UDL eq. 11.4, optionally with batch normalisation as in UDL section
+//! 11.4), 1-D convolutional networks (UDL section 10.2) and, as an MLP without hidden layers,
+//! logistic regression.
+//!
+//! **Batch normalisation** (`batch-norm = true`, Ioffe & Szegedy 2015) normalises every hidden
+//! unit over the batch B before the activation:
+//! `y = γ·(z − μ_B)/√(σ²_B + ε) + δ` with `μ_B`, `σ²_B` the unit's mean and biased variance over
+//! the batch, ε = 1e-5, and learned γ, δ initialised to 1 and 0 (PyTorch's `BatchNorm1d`, as in
+//! notebook 11.3; UDL section 11.4 writes the same normalisation with ε added to the standard
+//! deviation instead, which differs only by O(ε)). A hidden layer becomes
+//! `h_k = a[BN(β + Ω h_{k−1})]`, and a residual one `h_k = h_{k−1} + a[BN(β + Ω h_{k−1})]`:
+//! - *before the activation*, so a ReLU sees inputs of mean δ and spread γ whatever the scale of
+//!   Ω and of h (the placement of Ioffe & Szegedy, and of notebook 11.3, whose branches are
+//!   BN → ReLU → linear);
+//! - *inside the residual branch, before the addition* (UDL fig. 11.6c, notebook 11.3: "a batch
+//!   norm operation before the contents of each residual link"): the skip path stays the identity,
+//!   and each branch adds a contribution of fixed variance, so the variance grows linearly with
+//!   depth instead of doubling at every block. Normalising after the addition would rescale the
+//!   skip path too.
+//!
+//! The output layer is never normalised. β is kept (PyTorch's `Linear` before `BatchNorm1d`
+//! keeps it too) although the mean subtraction cancels it in training.
+//!
+//! Training normalises with the batch's statistics; evaluation ([`backend::Net::outputs`]) with
+//! running averages updated at every training step as PyTorch does: `m ← 0.9·m + 0.1·μ_B`,
+//! `v ← 0.9·v + 0.1·σ²_B·|B|/(|B| − 1)` (momentum 0.1, the unbiased batch variance), starting from
+//! 0 and 1. The running averages are stored with the weights but are not parameters: the optimiser
+//! and weight decay never touch them (γ and δ are parameters like any other).
 //!
 //! The spec ([`MlpSpec`], [`CnnSpec`]) becomes a runtime [`Arch`] (a list of layers with their
 //! sizes); [`init`] draws the initial [`Weights`] from the spec's seed with the project's own
@@ -15,7 +41,7 @@ mod weights;
 mod tests;
 
 pub use init::{Init, SplitMix64 as Rng, draw, init};
-pub use weights::Weights;
+pub use weights::{BatchNorm, Weights};
 
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +76,8 @@ pub enum NetActivation {
 /// hidden = [100, 100]
 /// outputs = 10
 /// init = "pytorch"      # pytorch | he-normal | he-uniform | xavier-normal | xavier-uniform | normal
+/// residual = false      # hidden layers after the first add their input (UDL eq. 11.4)
+/// batch-norm = false    # normalise every hidden layer over the batch (UDL section 11.4)
 /// seed = 42
 /// ```
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
@@ -70,6 +98,10 @@ pub struct MlpSpec {
     /// (`h_k = h_{k-1} + a[β + Ω h_{k-1}]`, UDL eq. 11.4); they need equal widths.
     #[serde(default)]
     pub residual: bool,
+    /// Batch normalisation of every hidden layer's pre-activations (see the module docs).
+    /// Left out of the serialised spec when false, so specs without it keep their keys.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub batch_norm: bool,
     /// Initialisation of weights and biases.
     #[serde(default)]
     pub init: Init,
@@ -184,6 +216,10 @@ fn one() -> f64 {
     1.0
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 fn one_per_layer() -> PerLayer {
     PerLayer::All(1)
 }
@@ -196,7 +232,7 @@ fn zero_per_layer() -> PerLayer {
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq)]
 #[serde(tag = "layer", rename_all = "kebab-case")]
 pub enum Layer {
-    /// `out = a[b + W in]`, plus `in` when residual.
+    /// `out = a[b + W in]` (`a[BN(b + W in)]` with batch norm), plus `in` when residual.
     Dense {
         /// Input width.
         inputs: usize,
@@ -206,6 +242,9 @@ pub enum Layer {
         activation: Option<NetActivation>,
         /// Adds the input to the output.
         residual: bool,
+        /// Normalises the pre-activations over the batch (see the module docs).
+        #[serde(default, skip_serializing_if = "is_false")]
+        batch_norm: bool,
     },
     /// A 1-D convolution over `in_len` positions with `in_channels` channels.
     Conv {
@@ -260,6 +299,17 @@ impl Layer {
         }
     }
 
+    /// Whether the layer normalises its pre-activations over the batch.
+    pub fn batch_norm(&self) -> bool {
+        matches!(
+            self,
+            Layer::Dense {
+                batch_norm: true,
+                ..
+            }
+        )
+    }
+
     /// Number of outputs per example.
     pub fn output_size(&self) -> usize {
         match *self {
@@ -288,13 +338,13 @@ impl Arch {
         self.layers.last().map_or(self.inputs, Layer::output_size)
     }
 
-    /// Number of trainable parameters.
+    /// Number of trainable parameters (batch norm's γ and δ count, its running averages do not).
     pub fn num_params(&self) -> usize {
         self.layers
             .iter()
             .map(|l| {
                 let [r, c] = l.weight_shape();
-                r * c + c
+                r * c + c + if l.batch_norm() { 2 * c } else { 0 }
             })
             .sum()
     }
@@ -426,6 +476,7 @@ impl NetSpec {
                         outputs: h,
                         activation: Some(s.activation),
                         residual,
+                        batch_norm: s.batch_norm,
                     });
                     width = h;
                 }
@@ -434,6 +485,7 @@ impl NetSpec {
                     outputs: s.outputs,
                     activation: None,
                     residual: false,
+                    batch_norm: false,
                 });
                 Ok(Arch {
                     inputs: s.inputs,
@@ -483,6 +535,7 @@ impl NetSpec {
                         outputs: h,
                         activation: Some(s.activation),
                         residual: false,
+                        batch_norm: false,
                     });
                     width = h;
                 }
@@ -491,6 +544,7 @@ impl NetSpec {
                     outputs: s.outputs,
                     activation: None,
                     residual: false,
+                    batch_norm: false,
                 });
                 Ok(Arch {
                     inputs: s.input_len,

@@ -1,5 +1,6 @@
 //! Trainable networks: initialisations against their stated distributions, the dfdx forward pass
-//! against a plain host implementation, and its gradients against finite differences.
+//! against a plain host implementation, and its gradients against finite differences; batch norm
+//! in training and evaluation, its gradients and running averages.
 
 use super::backend::{Loss, Net, Optimizer};
 use super::*;
@@ -11,10 +12,45 @@ fn mlp(hidden: Vec<usize>, residual: bool, init: Init, seed: u64) -> NetSpec {
         outputs: 3,
         activation: NetActivation::Relu,
         residual,
+        batch_norm: false,
         init,
         init_scale: 1.0,
         seed,
     })
+}
+
+/// A residual MLP with batch norm whose γ, δ and running averages are moved off their initial
+/// values, so that every term of the normalisation shows.
+fn mlp_bn(hidden: Vec<usize>, residual: bool, seed: u64) -> Weights {
+    let NetSpec::Mlp(mut s) = mlp(hidden, residual, Init::Pytorch, seed) else {
+        unreachable!()
+    };
+    s.batch_norm = true;
+    let mut w = init(&NetSpec::Mlp(s)).unwrap();
+    for (l, n) in w.norms.iter_mut().enumerate() {
+        if let Some(n) = n {
+            for (j, (((g, d), m), v)) in n
+                .gamma
+                .iter_mut()
+                .zip(&mut n.beta)
+                .zip(&mut n.running_mean)
+                .zip(&mut n.running_var)
+                .enumerate()
+            {
+                let t = (l * 7 + j) as f32;
+                *g = 0.8 + 0.1 * (t % 5.0);
+                *d = 0.2 * (t % 3.0) - 0.2;
+                *m = 0.1 * (t % 4.0) - 0.15;
+                *v = 0.5 + 0.25 * (t % 3.0);
+            }
+        }
+    }
+    w
+}
+
+/// γ·(z − μ)/√(σ² + ε) + δ in f64.
+fn bn(z: f64, mean: f64, var: f64, gamma: f32, beta: f32) -> f64 {
+    gamma as f64 * (z - mean) / (var + 1e-5).sqrt() + beta as f64
 }
 
 fn cnn(padding: usize) -> NetSpec {
@@ -34,6 +70,7 @@ fn cnn(padding: usize) -> NetSpec {
 }
 
 /// The network's outputs computed on the host in f64, straight from the definitions.
+/// Batch norm uses the running averages (evaluation).
 fn host_forward(w: &Weights, x: &[f64]) -> Vec<f64> {
     let act = |a: NetActivation, z: f64| match a {
         NetActivation::Relu => z.max(0.0),
@@ -43,20 +80,30 @@ fn host_forward(w: &Weights, x: &[f64]) -> Vec<f64> {
     };
     // h is (position, channel) row-major, like the backend.
     let mut h = x.to_vec();
-    for (layer, (lw, lb)) in w.arch.layers.iter().zip(&w.params) {
+    for ((layer, (lw, lb)), norm) in w.arch.layers.iter().zip(&w.params).zip(&w.norms) {
         h = match *layer {
             Layer::Dense {
                 inputs,
                 outputs,
                 activation,
                 residual,
+                ..
             } => {
                 let mut out: Vec<f64> = (0..outputs)
                     .map(|j| {
-                        let z = lb[j] as f64
+                        let mut z = lb[j] as f64
                             + (0..inputs)
                                 .map(|i| h[i] * lw[i * outputs + j] as f64)
                                 .sum::<f64>();
+                        if let Some(n) = norm {
+                            z = bn(
+                                z,
+                                n.running_mean[j] as f64,
+                                n.running_var[j] as f64,
+                                n.gamma[j],
+                                n.beta[j],
+                            );
+                        }
                         activation.map_or(z, |a| act(a, z))
                     })
                     .collect();
@@ -99,6 +146,76 @@ fn host_forward(w: &Weights, x: &[f64]) -> Vec<f64> {
     h
 }
 
+/// A dense network's outputs for a whole batch (`x` is `n × inputs`) in training mode: batch norm
+/// with each unit's mean and biased variance over the batch, in f64.
+fn host_train_forward(w: &Weights, x: &[f32], n: usize) -> Vec<Vec<f64>> {
+    let d = w.arch.inputs;
+    let mut h: Vec<Vec<f64>> = (0..n)
+        .map(|e| x[e * d..(e + 1) * d].iter().map(|&v| v as f64).collect())
+        .collect();
+    for ((layer, (lw, lb)), norm) in w.arch.layers.iter().zip(&w.params).zip(&w.norms) {
+        let Layer::Dense {
+            inputs,
+            outputs,
+            activation,
+            residual,
+            ..
+        } = *layer
+        else {
+            panic!("dense layers only")
+        };
+        let mut z: Vec<Vec<f64>> = h
+            .iter()
+            .map(|he| {
+                (0..outputs)
+                    .map(|j| {
+                        lb[j] as f64
+                            + (0..inputs)
+                                .map(|i| he[i] * lw[i * outputs + j] as f64)
+                                .sum::<f64>()
+                    })
+                    .collect()
+            })
+            .collect();
+        if let Some(bnorm) = norm {
+            for j in 0..outputs {
+                let mean = z.iter().map(|r| r[j]).sum::<f64>() / n as f64;
+                let var = z.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / n as f64;
+                for r in &mut z {
+                    r[j] = bn(r[j], mean, var, bnorm.gamma[j], bnorm.beta[j]);
+                }
+            }
+        }
+        for (ze, he) in z.iter_mut().zip(&h) {
+            for (j, v) in ze.iter_mut().enumerate() {
+                *v = match activation {
+                    None | Some(NetActivation::Linear) => *v,
+                    Some(NetActivation::Relu) => v.max(0.0),
+                    Some(NetActivation::Tanh) => v.tanh(),
+                    Some(NetActivation::Sigmoid) => 1.0 / (1.0 + (-*v).exp()),
+                };
+                if residual {
+                    *v += he[j];
+                }
+            }
+        }
+        h = z;
+    }
+    h
+}
+
+/// Mean softmax cross-entropy of outputs `z` per example.
+fn cross_entropy(z: &[Vec<f64>], labels: &[u8]) -> f64 {
+    z.iter()
+        .zip(labels)
+        .map(|(z, &y)| {
+            let m = z.iter().cloned().fold(f64::MIN, f64::max);
+            m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln() - z[y as usize]
+        })
+        .sum::<f64>()
+        / labels.len() as f64
+}
+
 fn inputs(n: usize, d: usize) -> Vec<f32> {
     (0..n * d)
         .map(|i| ((i * 37 % 17) as f32 - 8.0) / 5.0)
@@ -139,11 +256,18 @@ fn lengths_follow_the_convolution_formula() {
         outputs: 10,
         activation: NetActivation::Relu,
         residual: true,
+        batch_norm: false,
         init: Init::Pytorch,
         init_scale: 1.0,
         seed: 0,
     });
     assert_eq!(m.arch().unwrap().num_params(), 15_210);
+    // With batch norm, γ and δ of the 200 hidden units count; the running averages do not.
+    let NetSpec::Mlp(mut s) = m else {
+        unreachable!()
+    };
+    s.batch_norm = true;
+    assert_eq!(NetSpec::Mlp(s).arch().unwrap().num_params(), 15_210 + 400);
 }
 
 #[test]
@@ -175,6 +299,7 @@ fn initialisations_have_their_stated_spread() {
             outputs: 500,
             activation: None,
             residual: false,
+            batch_norm: false,
         }],
     };
     let stats = |init: Init| {
@@ -394,4 +519,225 @@ fn bad_batches_are_errors_not_panics() {
             .is_err()
     );
     assert!(net.outputs(&[0.0; 7], 1).is_err());
+}
+
+fn plain_sgd() -> Optimizer {
+    Optimizer::Sgd {
+        momentum: 0.0,
+        nesterov: false,
+        weight_decay: 0.0,
+    }
+}
+
+#[test]
+fn batch_norm_forward_matches_the_host_definition() {
+    for residual in [true, false] {
+        let w = mlp_bn(vec![5, 5, 5], residual, 3);
+        let n = 7;
+        let x = inputs(n, 6);
+        let net = Net::new(&w);
+        // Training: the batch's statistics.
+        let got = net.training_outputs(&x, n);
+        let host = host_train_forward(&w, &x, n);
+        for (e, row) in host.iter().enumerate() {
+            for (j, &h) in row.iter().enumerate() {
+                let g = got[e * 3 + j] as f64;
+                assert!(
+                    (g - h).abs() < 1e-5 * (1.0 + h.abs()),
+                    "training: example {e} output {j}: {g} vs {h}"
+                );
+            }
+        }
+        // Evaluation: the running averages.
+        let got = Net::new(&w).outputs(&x, n).unwrap();
+        for e in 0..n {
+            let xe: Vec<f64> = x[e * 6..(e + 1) * 6].iter().map(|&v| v as f64).collect();
+            for (j, h) in host_forward(&w, &xe).into_iter().enumerate() {
+                let g = got[e * 3 + j] as f64;
+                assert!(
+                    (g - h).abs() < 1e-5 * (1.0 + h.abs()),
+                    "evaluation: example {e} output {j}: {g} vs {h}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn batch_norm_gradients_follow_finite_differences() {
+    let w0 = mlp_bn(vec![5, 5, 5], true, 9);
+    let x = inputs(6, 6);
+    let labels = [0u8, 1, 2, 2, 1, 0];
+    let loss_at = |w: &Weights| cross_entropy(&host_train_forward(w, &x, 6), &labels);
+    let mut net = Net::new(&w0);
+    let loss = net
+        .step(&x, &labels, Loss::CrossEntropy, &plain_sgd(), 1.0)
+        .unwrap();
+    assert!(((loss as f64) - loss_at(&w0)).abs() < 1e-5, "{loss}");
+    let w1 = net.weights();
+    // With lr = 1 the step is minus the gradient; compare every parameter (weights, biases, γ,
+    // δ) with central differences of the host's training loss.
+    let h = 1e-3f32;
+    let mut checked = 0;
+    for l in 0..w0.params.len() {
+        for which in 0..4 {
+            fn get(w: &mut Weights, l: usize, which: usize) -> Option<&mut Vec<f32>> {
+                match which {
+                    0 => Some(&mut w.params[l].0),
+                    1 => Some(&mut w.params[l].1),
+                    2 => w.norms[l].as_mut().map(|n| &mut n.gamma),
+                    _ => w.norms[l].as_mut().map(|n| &mut n.beta),
+                }
+            }
+            let Some(p0) = get(&mut w0.clone(), l, which).cloned() else {
+                continue;
+            };
+            let p1 = get(&mut w1.clone(), l, which).unwrap().clone();
+            for i in (0..p0.len()).step_by(2) {
+                let (mut plus, mut minus) = (w0.clone(), w0.clone());
+                get(&mut plus, l, which).unwrap()[i] += h;
+                get(&mut minus, l, which).unwrap()[i] -= h;
+                let fd = (loss_at(&plus) - loss_at(&minus)) / (2.0 * h as f64);
+                let step = (p0[i] - p1[i]) as f64;
+                assert!(
+                    (step - fd).abs() < 2e-3 * (1.0 + fd.abs()),
+                    "layer {l} array {which} [{i}]: step {step} vs finite difference {fd}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 40, "{checked}");
+    // Training leaves the running averages to the update rule, not the optimiser: they moved
+    // by the rule (checked by hand below), and γ, δ did move.
+    assert_ne!(w0.norms, w1.norms);
+}
+
+#[test]
+fn running_averages_follow_pytorchs_rule() {
+    // One input, a hidden layer of two units z = (x, 2x + 1) with batch norm, lr = 0 so the
+    // weights stay put. Batch x = (1, 2, 3): z1 = (1, 2, 3), mean 2, unbiased variance 1;
+    // z2 = (3, 5, 7), mean 5, variance 4. Then x = (0, 4): z1 = (0, 4), mean 2, variance 8;
+    // z2 = (1, 9), mean 5, variance 32. From (0, 1), with momentum 0.1:
+    // mean (0.2, 0.5) -> (0.38, 0.95); variance (1.0, 1.3) -> (1.7, 4.37).
+    let arch = Arch {
+        inputs: 1,
+        layers: vec![
+            Layer::Dense {
+                inputs: 1,
+                outputs: 2,
+                activation: Some(NetActivation::Relu),
+                residual: false,
+                batch_norm: true,
+            },
+            Layer::Dense {
+                inputs: 2,
+                outputs: 2,
+                activation: None,
+                residual: false,
+                batch_norm: false,
+            },
+        ],
+    };
+    let w = Weights::new(
+        arch,
+        vec![
+            (vec![1.0, 2.0], vec![0.0, 1.0]),
+            (vec![1.0, 0.0, 0.0, 1.0], vec![0.0, 0.0]),
+        ],
+    );
+    let mut net = Net::new(&w);
+    let sgd = plain_sgd();
+    net.step(&[1.0, 2.0, 3.0], &[0, 1, 0], Loss::CrossEntropy, &sgd, 0.0)
+        .unwrap();
+    let n = net.weights().norms[0].clone().unwrap();
+    assert_eq!(n.running_mean, [0.2, 0.5]);
+    assert_eq!(n.running_var, [1.0, 1.3]);
+    net.step(&[0.0, 4.0], &[1, 0], Loss::CrossEntropy, &sgd, 0.0)
+        .unwrap();
+    let n = net.weights().norms[0].clone().unwrap();
+    for (got, want) in n
+        .running_mean
+        .iter()
+        .chain(&n.running_var)
+        .zip([0.38, 0.95, 1.7, 4.37])
+    {
+        assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+    }
+    assert_eq!((n.gamma, n.beta), (vec![1.0; 2], vec![0.0; 2]));
+    // A training batch of one has no variance: an error, as in PyTorch.
+    assert!(
+        net.step(&[1.0], &[0], Loss::CrossEntropy, &sgd, 0.1)
+            .is_err()
+    );
+}
+
+#[test]
+fn evaluation_uses_the_running_averages() {
+    let mut net = Net::new(&mlp_bn(vec![5, 5], true, 4));
+    let x = inputs(12, 6);
+    let labels: Vec<u8> = (0..12).map(|i| (i % 3) as u8).collect();
+    let opt = Optimizer::Sgd {
+        momentum: 0.9,
+        nesterov: false,
+        weight_decay: 1e-3,
+    };
+    for s in 0..10 {
+        let r = (s % 3) * 4;
+        net.step(
+            &x[r * 6..(r + 4) * 6],
+            &labels[r..r + 4],
+            Loss::CrossEntropy,
+            &opt,
+            0.1,
+        )
+        .unwrap();
+    }
+    let w = net.weights();
+    let many = net.outputs(&x, 12).unwrap();
+    let training = net.training_outputs(&x, 12);
+    for e in 0..12 {
+        let one = net.outputs(&x[e * 6..(e + 1) * 6], 1).unwrap();
+        let xe: Vec<f64> = x[e * 6..(e + 1) * 6].iter().map(|&v| v as f64).collect();
+        let host = host_forward(&w, &xe);
+        for j in 0..3 {
+            let m = many[e * 3 + j];
+            assert!(
+                (one[j] - m).abs() <= 1e-6 * (1.0 + m.abs()),
+                "example {e} output {j}: alone {} vs in the batch {m}",
+                one[j]
+            );
+            assert!((m as f64 - host[j]).abs() < 1e-5 * (1.0 + host[j].abs()));
+        }
+    }
+    // The batch's own statistics give other outputs.
+    assert!(
+        many.iter()
+            .zip(&training)
+            .any(|(a, b)| (a - b).abs() > 1e-3)
+    );
+    // Weights, γ, δ and running averages round-trip through safetensors.
+    let bytes = w.to_bundle().encode().unwrap();
+    let back = Weights::from_bundle(&data::Bundle::decode(&bytes).unwrap()).unwrap();
+    assert_eq!(back, w);
+    let b = data::Bundle::decode(&bytes).unwrap();
+    assert_eq!(
+        b.f32("layer1.bn.running_var").unwrap().1,
+        &w.norms[1].as_ref().unwrap().running_var[..]
+    );
+    // The same training again gives the same bits.
+    let mut again = Net::new(&mlp_bn(vec![5, 5], true, 4));
+    for s in 0..10 {
+        let r = (s % 3) * 4;
+        again
+            .step(
+                &x[r * 6..(r + 4) * 6],
+                &labels[r..r + 4],
+                Loss::CrossEntropy,
+                &opt,
+                0.1,
+            )
+            .unwrap();
+    }
+    assert_eq!(again.weights().fingerprint(), w.fingerprint());
 }
