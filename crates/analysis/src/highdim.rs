@@ -203,7 +203,7 @@ impl RandomVectorsSpec {
         if self.dims.is_empty() {
             issues.push(("dims".into(), "expected at least one dimension".into()));
         }
-        if let Some(d) = self.dims.iter().find(|&&d| d < 1 || d > MAX_DIM) {
+        if let Some(d) = self.dims.iter().find(|&&d| !(1..=MAX_DIM).contains(&d)) {
             issues.push((
                 "dims".into(),
                 format!("expected dimensions from 1 to {MAX_DIM}, found {d}"),
