@@ -5,6 +5,7 @@ mod ch05;
 mod cli;
 mod crash;
 mod harness;
+mod highdim;
 mod incremental;
 mod integrity;
 mod numbers;

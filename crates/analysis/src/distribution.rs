@@ -10,6 +10,8 @@
 //! | `categorical` | {f, ..., f + K − 1} | λ_1..λ_K ≥ 0, Σ = 1 | λ_{y−f+1} (UDL eq. 5.21; f = `first`, 1 as in the book) |
 //! | `gaussian-mixture` | ℝ | (w_k, μ_k, σ_k), w ≥ 0, Σw = 1 | Σ_k w_k Norm(y; μ_k, σ_k) (UDL eq. 5.26, fig. 5.14) |
 //! | `uniform` | [a, b] | a < b | 1 / (b − a) |
+//! | `chi` | [0, ∞) | k > 0 | r^(k−1) e^(−r²/2) / (2^(k/2−1) Γ(k/2)): the length of a standard normal vector in k dimensions (UDL fig. 8.13, problem 8.6) |
+//! | `angle` | [0, π] | D ≥ 2 | sin^(D−2) θ · Γ(D/2) / (√π Γ((D−1)/2)): the angle between two independent standard normal vectors in D dimensions (the near-orthogonality of the notes to UDL chapter 8) |
 //!
 //! Every parameter is a [`Param`]: a number, a list (one distribution per entry) or a column of
 //! another section (one distribution per row, e.g. a network's output at each input after a
@@ -58,6 +60,10 @@ pub enum Family {
     GaussianMixture,
     /// Uniform on [`low`, `high`].
     Uniform,
+    /// Chi with `dof` degrees of freedom: the norm of a standard normal vector.
+    Chi,
+    /// The angle (radians) between two independent standard normal vectors in `dim` dimensions.
+    Angle,
 }
 
 impl Family {
@@ -70,6 +76,8 @@ impl Family {
             Family::Categorical => &["probs"],
             Family::GaussianMixture => &["components"],
             Family::Uniform => &["low", "high"],
+            Family::Chi => &["dof"],
+            Family::Angle => &["dim"],
         }
     }
 
@@ -90,6 +98,8 @@ impl Family {
             Family::Categorical => "categorical",
             Family::GaussianMixture => "gaussian-mixture",
             Family::Uniform => "uniform",
+            Family::Chi => "chi",
+            Family::Angle => "angle",
         }
     }
 }
@@ -129,11 +139,15 @@ pub struct FamilyParams<'a> {
     pub low: Option<&'a Param>,
     /// b (uniform).
     pub high: Option<&'a Param>,
+    /// k (chi).
+    pub dof: Option<&'a Param>,
+    /// D (angle).
+    pub dim: Option<&'a Param>,
 }
 
 impl<'a> FamilyParams<'a> {
     /// The keys that are set, with whether each is set.
-    fn given(&self) -> [(&'static str, bool); 8] {
+    fn given(&self) -> [(&'static str, bool); 10] {
         [
             ("mu", self.mu.is_some()),
             ("sigma", self.sigma.is_some()),
@@ -143,6 +157,8 @@ impl<'a> FamilyParams<'a> {
             ("components", self.components.is_some()),
             ("low", self.low.is_some()),
             ("high", self.high.is_some()),
+            ("dof", self.dof.is_some()),
+            ("dim", self.dim.is_some()),
         ]
     }
 
@@ -189,6 +205,8 @@ impl<'a> FamilyParams<'a> {
         check("lambda", self.lambda);
         check("low", self.low);
         check("high", self.high);
+        check("dof", self.dof);
+        check("dim", self.dim);
         if let Some(probs) = self.probs {
             if probs.is_empty() {
                 issues.push(("probs".to_owned(), "expected at least one class".to_owned()));
@@ -238,6 +256,8 @@ impl<'a> FamilyParams<'a> {
             self.lambda,
             self.low,
             self.high,
+            self.dof,
+            self.dim,
         ]
         .into_iter()
         .flatten()
@@ -287,6 +307,8 @@ impl<'a> FamilyParams<'a> {
         put("lambda".into(), self.lambda)?;
         put("low".into(), self.low)?;
         put("high".into(), self.high)?;
+        put("dof".into(), self.dof)?;
+        put("dim".into(), self.dim)?;
         for (k, p) in self.probs.unwrap_or_default().iter().enumerate() {
             put(format!("probs[{k}]"), Some(p))?;
         }
@@ -343,6 +365,8 @@ impl<'a> FamilyParams<'a> {
                     low: get("low", i),
                     high: get("high", i),
                 },
+                Family::Chi => Dist::Chi { dof: get("dof", i) },
+                Family::Angle => Dist::Angle { dim: get("dim", i) },
             })
             .collect())
     }
@@ -394,6 +418,16 @@ pub enum Dist {
         /// Upper end.
         high: f64,
     },
+    /// Chi with k degrees of freedom.
+    Chi {
+        /// Degrees of freedom k > 0.
+        dof: f64,
+    },
+    /// Angle between two independent standard normal vectors in D dimensions.
+    Angle {
+        /// Dimension D ≥ 2 (an integer).
+        dim: f64,
+    },
 }
 
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8; // ln √(2π)
@@ -424,6 +458,8 @@ impl Dist {
             Dist::Categorical { .. } => "probs",
             Dist::Mixture { .. } => "components",
             Dist::Uniform { .. } => "high",
+            Dist::Chi { .. } => "dof",
+            Dist::Angle { .. } => "dim",
         };
         self.check_message().map_err(|m| (key, m))
     }
@@ -468,6 +504,16 @@ impl Dist {
             Dist::Uniform { low, high } if low >= high => Err(format!(
                 "low must be < high, found low = {low}, high = {high}"
             )),
+            Dist::Chi { dof } if !(*dof > 0.0 && *dof <= MAX_DIM) => Err(format!(
+                "dof must be > 0 and at most {MAX_DIM}, found {dof}"
+            )),
+            Dist::Angle { dim }
+                if as_integer(*dim).is_none_or(|d| !(2..=MAX_DIM as i64).contains(&d)) =>
+            {
+                Err(format!(
+                    "dim must be a whole number from 2 to {MAX_DIM}, found {dim}"
+                ))
+            }
             _ => Ok(()),
         }
     }
@@ -476,7 +522,10 @@ impl Dist {
     pub fn pdf(&self, y: f64) -> f64 {
         match self {
             Dist::Normal { mu, sigma } => normal_pdf(y, *mu, *sigma),
-            Dist::VonMises { .. } | Dist::Poisson { .. } => self.ln_pdf(y).exp(),
+            Dist::VonMises { .. }
+            | Dist::Poisson { .. }
+            | Dist::Chi { .. }
+            | Dist::Angle { .. } => self.ln_pdf(y).exp(),
             Dist::Bernoulli { lambda } => match as_integer(y) {
                 Some(1) => *lambda,
                 Some(0) => 1.0 - lambda,
@@ -526,6 +575,8 @@ impl Dist {
                 log_sum_exp(&logs)
             }
             Dist::Categorical { .. } | Dist::Uniform { .. } => self.pdf(y).ln(),
+            Dist::Chi { dof } => chi_ln_pdf(y, *dof),
+            Dist::Angle { dim } => angle_ln_pdf(y, *dim),
         }
     }
 
@@ -586,8 +637,72 @@ impl Dist {
                 k as f64
             }
             Dist::VonMises { mu, kappa } => von_mises_draw(*mu, *kappa, rng),
+            Dist::Chi { dof } => {
+                // The norm of a vector of k standard normal draws: k must be whole.
+                let k = whole_dof(*dof)?;
+                (0..k)
+                    .map(|_| rng.standard_normal().powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            }
+            Dist::Angle { dim } => {
+                // Two standard normal vectors, drawn one after the other.
+                let d = whole_dof(*dim)?;
+                let a: Vec<f64> = (0..d).map(|_| rng.standard_normal()).collect();
+                let b: Vec<f64> = (0..d).map(|_| rng.standard_normal()).collect();
+                crate::highdim::angle_between(&a, &b)
+            }
         })
     }
+}
+
+/// Largest `dof` of a chi distribution and `dim` of an angle distribution.
+pub const MAX_DIM: f64 = 1.0e6;
+
+fn whole_dof(k: f64) -> Result<usize> {
+    match as_integer(k) {
+        Some(k) if k >= 1 => Ok(k as usize),
+        _ => Err(Error::Unsupported(format!(
+            "draws are the norm of (or the angle between) vectors of standard normal draws, which needs a whole number of dimensions, found {k}"
+        ))),
+    }
+}
+
+/// ln of the chi density with k degrees of freedom at r:
+/// (k − 1) ln r − r²/2 − (k/2 − 1) ln 2 − ln Γ(k/2); −∞ for r < 0 (and at r = 0 unless k ≤ 1).
+pub fn chi_ln_pdf(r: f64, k: f64) -> f64 {
+    if r < 0.0 || (r == 0.0 && k > 1.0) {
+        return f64::NEG_INFINITY;
+    }
+    let log_r_term = if r == 0.0 && k == 1.0 {
+        0.0
+    } else {
+        (k - 1.0) * r.ln()
+    };
+    log_r_term - 0.5 * r * r - (0.5 * k - 1.0) * std::f64::consts::LN_2 - ln_gamma(0.5 * k)
+}
+
+/// ln of the density of the angle θ ∈ [0, π] between two independent isotropic vectors in D
+/// dimensions: (D − 2) ln sin θ + ln Γ(D/2) − ln √π − ln Γ((D − 1)/2). For D = 2 it is uniform,
+/// 1/π; −∞ outside [0, π] (and at 0 and π for D > 2).
+pub fn angle_ln_pdf(theta: f64, d: f64) -> f64 {
+    if !(0.0..=PI).contains(&theta) {
+        return f64::NEG_INFINITY;
+    }
+    let norm = ln_gamma(0.5 * d) - 0.5 * PI.ln() - ln_gamma(0.5 * (d - 1.0));
+    if d == 2.0 {
+        return norm;
+    }
+    let s = theta.sin();
+    if s <= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    (d - 2.0) * s.ln() + norm
+}
+
+/// ln Γ(x) for x > 0 (libm's `lgamma`).
+pub fn ln_gamma(x: f64) -> f64 {
+    libm::lgamma(x)
 }
 
 /// The index k with cdf_{k−1} ≤ u < cdf_k for weights summing to 1 (the last index if rounding
@@ -724,6 +839,12 @@ pub struct DistributionSpec {
     /// Uniform upper end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub high: Option<Param>,
+    /// k > 0: chi degrees of freedom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dof: Option<Param>,
+    /// D ≥ 2: dimension of the vectors of an `angle` distribution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dim: Option<Param>,
     /// Evaluate every distribution on this grid (integers only for discrete families; Bernoulli
     /// and categorical default to their whole support).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -751,6 +872,8 @@ impl DistributionSpec {
             components: self.components.as_deref(),
             low: self.low.as_ref(),
             high: self.high.as_ref(),
+            dof: self.dof.as_ref(),
+            dim: self.dim.as_ref(),
         }
     }
 
@@ -785,6 +908,8 @@ impl DistributionSpec {
                     | Family::GaussianMixture
                     | Family::Uniform
                     | Family::Poisson
+                    | Family::Chi
+                    | Family::Angle
             )
         {
             issues.push((
@@ -936,6 +1061,12 @@ pub struct SampleSpec {
     /// Uniform upper end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub high: Option<Param>,
+    /// k > 0: chi degrees of freedom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dof: Option<Param>,
+    /// D ≥ 2: dimension of the vectors of an `angle` distribution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dim: Option<Param>,
     /// Seed of the generator (NumPy's `np.random.seed`).
     pub seed: u32,
     /// Number of draws when every parameter is a single value; with parameters per row there is
@@ -961,6 +1092,8 @@ impl SampleSpec {
             components: self.components.as_deref(),
             low: self.low.as_ref(),
             high: self.high.as_ref(),
+            dof: self.dof.as_ref(),
+            dim: self.dim.as_ref(),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod columns;
 pub mod counts;
 pub mod derivative;
 pub mod distribution;
+pub mod highdim;
 pub mod mnist1d;
 pub mod predict;
 pub mod regions;

@@ -44,6 +44,11 @@ pub enum AnalysisSpec {
     /// Every stage of the construction of an MNIST-1D example, the templates and training rows
     /// (`kind = "mnist1d-trace"`).
     Mnist1dTrace(crate::mnist1d::Mnist1dTraceSpec),
+    /// Volume of a ball and share of it in an outer shell, over the dimension (`kind = "ball-volume"`).
+    BallVolume(crate::highdim::BallVolumeSpec),
+    /// Seeded random points in several dimensions and their norms, angles and distances
+    /// (`kind = "random-vectors"`).
+    RandomVectors(crate::highdim::RandomVectorsSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -115,6 +120,8 @@ impl AnalysisSpec {
         "transform",
         "evaluate-at",
         "mnist1d-trace",
+        "ball-volume",
+        "random-vectors",
     ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
@@ -163,6 +170,12 @@ impl AnalysisSpec {
             "mnist1d-trace" => {
                 AnalysisSpec::Mnist1dTrace(crate::mnist1d::Mnist1dTraceSpec::deserialize(d)?)
             }
+            "ball-volume" => {
+                AnalysisSpec::BallVolume(crate::highdim::BallVolumeSpec::deserialize(d)?)
+            }
+            "random-vectors" => {
+                AnalysisSpec::RandomVectors(crate::highdim::RandomVectorsSpec::deserialize(d)?)
+            }
             _ => return Ok(None),
         }))
     }
@@ -186,6 +199,8 @@ impl AnalysisSpec {
             AnalysisSpec::Transform(s) => s.validate(),
             AnalysisSpec::EvaluateAt(s) => s.validate(),
             AnalysisSpec::Mnist1dTrace(s) => s.validate(),
+            AnalysisSpec::BallVolume(s) => s.validate(),
+            AnalysisSpec::RandomVectors(s) => s.validate(),
         }
     }
 
@@ -223,6 +238,7 @@ impl AnalysisSpec {
                 refs
             }
             AnalysisSpec::Mnist1dTrace(s) => vec![("data", s.data.as_str())],
+            AnalysisSpec::BallVolume(_) | AnalysisSpec::RandomVectors(_) => Vec::new(),
         }
     }
 

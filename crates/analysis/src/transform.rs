@@ -14,6 +14,7 @@
 //! | `sum`, `mean`, `std`, `min`, `max` | one column | one value (`std` is the maximum-likelihood, 1/n, standard deviation) |
 //! | `argmax`, `argmin` | one column, and `at` | one value: `at` where the column is largest (smallest), the first such |
 //! | `select` | one column, and `rows` or `where` + `equals` | the values at those rows, or where column `where` equals `equals` |
+//! | `outer` | columns a (n values) and b (m values) | the n·m products a_i·b_j, value j·n + i: a 2-D grid row by row from the bottom, as heatmaps read it (e.g. the density of two independent variables, UDL fig. 8.13a) |
 //!
 //! Value-by-value operations broadcast a one-value column to the length of the others.
 
@@ -68,6 +69,8 @@ pub enum Op {
     Argmin,
     /// Some of the values: by row number or by the value of another column.
     Select,
+    /// a_i · b_j for every pair, laid out as a 2-D grid (value j·n + i).
+    Outer,
 }
 
 impl Op {
@@ -90,6 +93,7 @@ impl Op {
             Op::Argmax => "argmax",
             Op::Argmin => "argmin",
             Op::Select => "select",
+            Op::Outer => "outer",
         }
     }
 
@@ -221,6 +225,8 @@ impl OpSpec {
                 bad("of", format!("`{op}` needs at least one column"))
             }
             Op::Linear | Op::Softmax => {}
+            Op::Outer if n != 2 => bad("of", format!("`{op}` takes two columns, found {n}")),
+            Op::Outer => {}
             _ if n != 1 => bad("of", format!("`{op}` takes one column, found {n}")),
             _ => {}
         }
@@ -452,6 +458,14 @@ fn apply(
                 }
             }
             out
+        }
+        Op::Outer => {
+            let (a, b) = (&inputs[0], &inputs[1]);
+            vec![
+                b.iter()
+                    .flat_map(|bj| a.iter().map(move |ai| ai * bj))
+                    .collect(),
+            ]
         }
         Op::Sum => vec![vec![first.iter().sum()]],
         Op::Mean => {

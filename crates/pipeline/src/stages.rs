@@ -154,6 +154,14 @@ pub fn run(
                 let data: data::Dataset = input(inputs, &s.data)?;
                 encode(&training::least_squares(&model, &data).map_err(|e| e.to_string())?)
             }
+            training::TrainSpec::Interpolate(s) => {
+                let model: models::Model = input(inputs, &s.model)?;
+                let data: data::Dataset = input(inputs, &s.data)?;
+                encode(
+                    &training::interpolate::interpolate(s, &model, &data)
+                        .map_err(|e| e.to_string())?,
+                )
+            }
             training::TrainSpec::Optimize(s) => {
                 let data = s
                     .objective
@@ -251,6 +259,8 @@ pub fn run(
                     )
                     .map_err(|e| analysis::Error::Unsupported(e.to_string()))
                 }
+                analysis::AnalysisSpec::BallVolume(s) => analysis::highdim::ball_volume(s),
+                analysis::AnalysisSpec::RandomVectors(s) => analysis::highdim::random_vectors(s),
                 analysis::AnalysisSpec::Mnist1dTrace(s) => match &s.generator {
                     // The spec parser copied the generator parameters of `s.data` in.
                     Some(generator) => analysis::mnist1d::mnist1d_trace(s, generator),

@@ -46,7 +46,7 @@ pub fn least_squares(model: &Model, data: &Dataset) -> Result<Model> {
     Ok(Model::Shallow(net.with_phi(vec![phi])?))
 }
 
-fn check_data(data: &Dataset) -> Result<()> {
+pub(crate) fn check_data(data: &Dataset) -> Result<()> {
     if data.x.len() != data.y.len() {
         return Err(Error::InvalidData(format!(
             "x has {} values but y has {}",

@@ -7,6 +7,7 @@
 
 pub mod classifier;
 pub mod descent;
+pub mod interpolate;
 mod least_squares;
 pub mod line_search;
 pub mod loss2d;

@@ -14,6 +14,8 @@ pub enum TrainSpec {
     Optimize(crate::descent::OptimizeSpec),
     /// Train a network on a classification set (`kind = "classifier"`).
     Classifier(crate::classifier::ClassifierSpec),
+    /// The exact fit of an output layer with the smallest penalty (`kind = "interpolate"`).
+    Interpolate(crate::interpolate::InterpolateSpec),
 }
 
 /// `kind = "least-squares"`: fit the output bias and weights of a shallow or `relu-basis` model
@@ -36,7 +38,8 @@ pub struct LeastSquaresSpec {
 
 impl TrainSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
-    pub const KINDS: &'static [&'static str] = &["least-squares", "optimize", "classifier"];
+    pub const KINDS: &'static [&'static str] =
+        &["least-squares", "optimize", "classifier", "interpolate"];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.
@@ -50,6 +53,9 @@ impl TrainSpec {
             "classifier" => {
                 TrainSpec::Classifier(crate::classifier::ClassifierSpec::deserialize(d)?)
             }
+            "interpolate" => {
+                TrainSpec::Interpolate(crate::interpolate::InterpolateSpec::deserialize(d)?)
+            }
             _ => return Ok(None),
         }))
     }
@@ -60,6 +66,7 @@ impl TrainSpec {
             TrainSpec::LeastSquares(_) => Vec::new(),
             TrainSpec::Optimize(s) => s.validate(),
             TrainSpec::Classifier(s) => s.validate(),
+            TrainSpec::Interpolate(s) => s.validate(),
         }
     }
 
@@ -77,6 +84,9 @@ impl TrainSpec {
                 .into_iter()
                 .collect(),
             TrainSpec::Classifier(s) => {
+                vec![("model", s.model.as_str()), ("data", s.data.as_str())]
+            }
+            TrainSpec::Interpolate(s) => {
                 vec![("model", s.model.as_str()), ("data", s.data.as_str())]
             }
         }

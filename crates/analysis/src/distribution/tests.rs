@@ -490,3 +490,81 @@ fn sample_draws_n_or_one_per_row() {
             .contains("`n`")
     );
 }
+
+#[test]
+fn chi_density_matches_its_named_special_cases() {
+    let s2pi = (2.0 / PI).sqrt();
+    for r in [0.1f64, 0.7, 1.0, 2.5] {
+        let e = (-0.5 * r * r).exp();
+        // k = 1: half-normal; k = 2: Rayleigh; k = 3: Maxwell.
+        assert_close(Dist::Chi { dof: 1.0 }.pdf(r), s2pi * e, 1e-14);
+        assert_close(Dist::Chi { dof: 2.0 }.pdf(r), r * e, 1e-14);
+        assert_close(Dist::Chi { dof: 3.0 }.pdf(r), s2pi * r * r * e, 1e-14);
+    }
+    assert_close(Dist::Chi { dof: 1.0 }.pdf(0.0), s2pi, 1e-15);
+    assert_eq!(Dist::Chi { dof: 3.0 }.pdf(0.0), 0.0);
+    assert_eq!(Dist::Chi { dof: 3.0 }.pdf(-1.0), 0.0);
+    // Normalised, with mean √2 Γ((k+1)/2) / Γ(k/2) ≈ √(k − 1/2), for the dimensions of fig. 8.13.
+    for k in [25.0, 100.0, 500.0] {
+        let d = Dist::Chi { dof: k };
+        let (lo, hi) = (0.0, k.sqrt() + 10.0);
+        assert_close(trapezoid(|r| d.pdf(r), lo, hi, 20_000), 1.0, 1e-9);
+        let mean = trapezoid(|r| r * d.pdf(r), lo, hi, 20_000);
+        let want = 2f64.sqrt() * (ln_gamma(0.5 * (k + 1.0)) - ln_gamma(0.5 * k)).exp();
+        assert_close(mean, want, 1e-9);
+        assert!((mean - (k - 0.5).sqrt()).abs() < 0.01);
+    }
+}
+
+#[test]
+fn angle_density_matches_low_dimensions_and_integrates_to_one() {
+    for t in [0.2f64, 1.0, PI / 2.0, 3.0] {
+        assert_close(Dist::Angle { dim: 2.0 }.pdf(t), 1.0 / PI, 1e-14);
+        assert_close(Dist::Angle { dim: 3.0 }.pdf(t), 0.5 * t.sin(), 1e-14);
+        assert_close(
+            Dist::Angle { dim: 4.0 }.pdf(t),
+            2.0 / PI * t.sin().powi(2),
+            1e-14,
+        );
+    }
+    assert_eq!(Dist::Angle { dim: 3.0 }.pdf(-0.1), 0.0);
+    for d in [10.0, 100.0, 1000.0] {
+        let a = Dist::Angle { dim: d };
+        assert_close(trapezoid(|t| a.pdf(t), 0.0, PI, 20_000), 1.0, 1e-9);
+    }
+    assert!(Dist::Angle { dim: 2.5 }.check().is_err());
+    assert!(Dist::Chi { dof: 0.0 }.check().is_err());
+}
+
+#[test]
+fn chi_and_angle_draws_follow_their_densities() {
+    let draws = sample(
+        &sample_spec("family = \"chi\"\ndof = 100\nn = 4000\nseed = 5"),
+        &Tables::new(),
+    )
+    .unwrap();
+    let v = draws.get("value").unwrap();
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    // Mean ≈ √99.5 = 9.975, sd ≈ 0.707: standard error 0.011.
+    assert!((mean - 99.5f64.sqrt()).abs() < 0.05, "{mean}");
+    let draws = sample(
+        &sample_spec("family = \"angle\"\ndim = 3\nn = 4000\nseed = 5"),
+        &Tables::new(),
+    )
+    .unwrap();
+    let v = draws.get("value").unwrap();
+    // In 3-D, cos θ is uniform on [−1, 1]: mean θ = π/2, share below π/3 = 1/4.
+    let below = v.iter().filter(|t| **t < PI / 3.0).count() as f64 / v.len() as f64;
+    assert!((below - 0.25).abs() < 0.03, "{below}");
+    let err = sample(
+        &sample_spec("family = \"chi\"\ndof = 2.5\nn = 3\nseed = 5"),
+        &Tables::new(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("whole number"), "{err}");
+    let s = spec("family = \"chi\"\nmu = 1.0\nx = { start = 0.0, stop = 1.0, num = 3 }");
+    let issues = s.validate();
+    assert!(issues.iter().any(|(f, _)| f == "mu"), "{issues:?}");
+    assert!(issues.iter().any(|(f, _)| f == "dof"), "{issues:?}");
+}

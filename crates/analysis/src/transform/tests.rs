@@ -194,3 +194,16 @@ fn evaluate_at_traces_a_model_at_a_column() {
     assert!((y[1] - 2.6).abs() < 1e-12, "{y:?}");
     assert_eq!(t.get("x").unwrap(), &[0.9, 0.5]);
 }
+
+#[test]
+fn outer_lays_products_out_row_by_row_from_the_bottom() {
+    // a = net.x = (0, 0.5, 1) along each row, b = net.y.1 = (1, −3, 0.5) from row to row.
+    let s = spec(r#"ops = [{ op = "outer", of = ["net.x", "net.y.1"], as = "z" }]"#);
+    let t = transform(&s, &net_tables()).unwrap();
+    assert_eq!(
+        t.get("z").unwrap(),
+        &[0.0, 0.5, 1.0, -0.0, -1.5, -3.0, 0.0, 0.25, 0.5]
+    );
+    let s = spec(r#"ops = [{ op = "outer", of = "net.x", as = "z" }]"#);
+    assert!(s.validate()[0].1.contains("two columns"));
+}
