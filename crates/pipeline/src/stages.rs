@@ -165,6 +165,14 @@ pub fn run(
                         .map_err(|e| e.to_string())?,
                 )
             }
+            training::TrainSpec::OutputSgd(s) => {
+                let model: models::Model = input(inputs, &s.model)?;
+                let data: data::Dataset = input(inputs, &s.data)?;
+                encode(
+                    &training::output_sgd::output_sgd(s, &model, &data)
+                        .map_err(|e| e.to_string())?,
+                )
+            }
             training::TrainSpec::Classifier(s) => {
                 let weights = models::net::Weights::from_bundle(&bundle(inputs, &s.model)?)
                     .map_err(|e| format!("input `{}`: {e}", s.model))?;
@@ -327,7 +335,9 @@ fn columns(
         Some(SectionKind::Train)
             if matches!(
                 fig.sections.get(name),
-                Some(Section::Train(training::TrainSpec::Optimize(_)))
+                Some(Section::Train(
+                    training::TrainSpec::Optimize(_) | training::TrainSpec::OutputSgd(_)
+                ))
             ) =>
         {
             Ok(input::<data::Table>(inputs, name)?.columns)

@@ -14,6 +14,9 @@ pub enum TrainSpec {
     Optimize(crate::descent::OptimizeSpec),
     /// Train a network on a classification set (`kind = "classifier"`).
     Classifier(crate::classifier::ClassifierSpec),
+    /// SGD on the output layer of a fixed-hidden-layer model, with snapshots, input noise and
+    /// dropout (`kind = "output-sgd"`).
+    OutputSgd(crate::output_sgd::OutputSgdSpec),
 }
 
 /// `kind = "least-squares"`: fit the output bias and weights of a shallow or `relu-basis` model
@@ -36,7 +39,8 @@ pub struct LeastSquaresSpec {
 
 impl TrainSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
-    pub const KINDS: &'static [&'static str] = &["least-squares", "optimize", "classifier"];
+    pub const KINDS: &'static [&'static str] =
+        &["least-squares", "optimize", "classifier", "output-sgd"];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.
@@ -50,6 +54,7 @@ impl TrainSpec {
             "classifier" => {
                 TrainSpec::Classifier(crate::classifier::ClassifierSpec::deserialize(d)?)
             }
+            "output-sgd" => TrainSpec::OutputSgd(crate::output_sgd::OutputSgdSpec::deserialize(d)?),
             _ => return Ok(None),
         }))
     }
@@ -60,6 +65,7 @@ impl TrainSpec {
             TrainSpec::LeastSquares(_) => Vec::new(),
             TrainSpec::Optimize(s) => s.validate(),
             TrainSpec::Classifier(s) => s.validate(),
+            TrainSpec::OutputSgd(s) => s.validate(),
         }
     }
 
@@ -77,6 +83,9 @@ impl TrainSpec {
                 .into_iter()
                 .collect(),
             TrainSpec::Classifier(s) => {
+                vec![("model", s.model.as_str()), ("data", s.data.as_str())]
+            }
+            TrainSpec::OutputSgd(s) => {
                 vec![("model", s.model.as_str()), ("data", s.data.as_str())]
             }
         }
