@@ -327,7 +327,8 @@ fn columns(
         Some(SectionKind::Data) => {
             let d: data::Dataset = input(inputs, name)?;
             let mut columns = BTreeMap::new();
-            if let Some(Section::Data(data::DataSpec::NoisySamples(spec))) = fig.sections.get(name) {
+            if let Some(Section::Data(data::DataSpec::NoisySamples(spec))) = fig.sections.get(name)
+            {
                 // σ, and with several data sets each one alone as `x.{s}` and `y.{s}`.
                 columns.insert("noise".to_string(), vec![spec.noise]);
                 if spec.sets > 1 && d.len() == spec.points * spec.sets {

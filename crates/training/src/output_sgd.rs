@@ -17,8 +17,9 @@
 //!   section 9.3.3 applied during training instead of at test time).
 //!
 //! The result is a table: for each snapshot k (the parameters after `snapshots[k]` steps),
-//! `step`, `loss` = `Σ_i (f[x_i] − y_i)²` over the whole data set (no noise, no dropout), and
-//! the fitted function `y.{k}` on the grid `x`; also `final-loss`. Snapshot 0 may be step 0,
+//! `step`, `loss` = `Σ_i (f[x_i] − y_i)²` over the whole data set (no noise, no dropout; also
+//! as the one-value column `loss.{k}`, for printing), and the fitted function `y.{k}` on the
+//! grid `x`; also `final-loss`. Snapshot 0 may be step 0,
 //! the initial parameters, which are either the model's own output layer (e.g. a least-squares
 //! fit, to continue training it) or, with `init`, drawn from `N(0, std²)`.
 
@@ -255,6 +256,7 @@ pub fn output_sgd(spec: &OutputSgdSpec, model: &Model, data: &Dataset) -> Result
         }
         steps.push(target as f64);
         losses.push(sse(&phi));
+        table.insert(format!("loss.{k}"), vec![sse(&phi)]);
         table.insert(
             format!("y.{k}"),
             grid_features.iter().map(|h| predict(&phi, h)).collect(),
