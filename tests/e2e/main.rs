@@ -11,6 +11,7 @@ mod integrity;
 mod numbers;
 mod numbers_ch3_7;
 mod numbers_ch8;
+mod reg9;
 mod robustness;
 mod specs;
 mod training;

@@ -152,6 +152,7 @@ impl Mnist1dTraceSpec {
                 let kind = match other {
                     data::DataSpec::Function(_) => "function",
                     data::DataSpec::Points(_) => "points",
+                    data::DataSpec::NoisySamples(_) => "noisy-samples",
                     data::DataSpec::Mnist1d(_) => unreachable!("matched above"),
                 };
                 vec![(

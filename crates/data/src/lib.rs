@@ -11,6 +11,7 @@ pub mod forms;
 mod function;
 mod grid;
 pub mod mnist1d;
+pub mod noisy;
 mod spec;
 mod table;
 
@@ -21,6 +22,7 @@ pub use bundle::{Array, Bundle, BundleError};
 pub use classes::ClassificationSet;
 pub use function::{FourierSpec, FunctionSpec};
 pub use grid::{GridSpec, MAX_GRID_POINTS};
+pub use noisy::NoisySamplesSpec;
 pub use spec::{DataSpec, FunctionDataSpec, PointsSpec};
 pub use table::Table;
 
@@ -65,6 +67,7 @@ pub fn generate(spec: &DataSpec) -> Result<Dataset> {
             x: s.x.clone(),
             y: s.y.clone(),
         },
+        DataSpec::NoisySamples(s) => s.generate(),
         DataSpec::Mnist1d(_) => {
             return Err(Error::InvalidSpec(vec![(
                 "kind".into(),

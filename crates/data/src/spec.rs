@@ -15,6 +15,9 @@ pub enum DataSpec {
     Points(PointsSpec),
     /// The MNIST-1D classification set (`kind = "mnist1d"`, UDL section 8.1).
     Mnist1d(crate::mnist1d::Mnist1dSpec),
+    /// Stratified noisy samples of a function, one or many data sets (`kind = "noisy-samples"`,
+    /// UDL chapters 8-9).
+    NoisySamples(crate::noisy::NoisySamplesSpec),
 }
 
 /// `kind = "function"`: y = f(x) sampled on an evenly spaced grid, without noise.
@@ -53,7 +56,7 @@ pub struct PointsSpec {
 
 impl DataSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
-    pub const KINDS: &'static [&'static str] = &["function", "points", "mnist1d"];
+    pub const KINDS: &'static [&'static str] = &["function", "points", "mnist1d", "noisy-samples"];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.
@@ -65,6 +68,9 @@ impl DataSpec {
             "function" => DataSpec::Function(FunctionDataSpec::deserialize(d)?),
             "points" => DataSpec::Points(PointsSpec::deserialize(d)?),
             "mnist1d" => DataSpec::Mnist1d(crate::mnist1d::Mnist1dSpec::deserialize(d)?),
+            "noisy-samples" => {
+                DataSpec::NoisySamples(crate::noisy::NoisySamplesSpec::deserialize(d)?)
+            }
             _ => return Ok(None),
         }))
     }
@@ -100,6 +106,7 @@ impl DataSpec {
                 issues
             }
             DataSpec::Mnist1d(s) => s.validate(),
+            DataSpec::NoisySamples(s) => s.validate(),
         }
     }
 

@@ -250,3 +250,101 @@ fn toml_sections_parse() {
         "{err}"
     );
 }
+
+fn noisy(points: usize, sets: usize) -> NoisySamplesSpec {
+    NoisySamplesSpec {
+        function: FunctionSpec::ExpSin {},
+        points,
+        noise: 0.3,
+        seed: 1,
+        sets,
+        interval: [0.0, 1.0],
+    }
+}
+
+#[test]
+fn noisy_samples_follow_the_notebook_stream() {
+    // Reference: NumPy 2.4 with np.random.seed(1), then notebook 8.2's generate_data(5) and
+    // generate_data(3): x[i] = np.random.uniform(i/n, (i+1)/n, 1) in a loop, then
+    // y = exp(sin(2πx)) + np.random.normal(0, 0.3, n).
+    let data = generate(&DataSpec::NoisySamples(noisy(5, 1))).unwrap();
+    let x = [
+        0.08340440094051481,
+        0.3440648986884316,
+        0.400022874963469,
+        0.660466514526368,
+        0.8293511781634226,
+    ];
+    let y = [
+        1.3175783612436667,
+        1.79780992797629,
+        1.0907475768303367,
+        0.769776719333215,
+        0.11039963242467332,
+    ];
+    for i in 0..5 {
+        assert_close(data.x[i], x[i], 1e-15);
+        assert_close(data.y[i], y[i], 1e-12);
+        // One point per stratum [i/5, (i+1)/5].
+        assert!(data.x[i] >= i as f64 / 5.0 && data.x[i] <= (i + 1) as f64 / 5.0);
+    }
+    // Two sets of three points continue one stream: the second set is the next draws.
+    let two = noisy(3, 2);
+    let both = two.generate();
+    assert_eq!(both.len(), 6);
+    let first = noisy(3, 1).generate();
+    assert_eq!(two.set(&both, 0), first);
+    // generate_data(3) called twice after np.random.seed(1): the second call's values (the
+    // normal stream's cached half-pair carries over from the first set, as in NumPy).
+    let second = two.set(&both, 1);
+    let x = [0.17960557800111898, 0.47306483813443156, 0.8950731667989198];
+    let y = [1.9725364519587343, 1.2791593470551246, 0.4671593703771859];
+    for i in 0..3 {
+        assert_close(second.x[i], x[i], 1e-15);
+        assert_close(second.y[i], y[i], 1e-12);
+    }
+}
+
+#[test]
+fn noisy_samples_are_seeded_and_validated() {
+    let a = noisy(15, 100).generate();
+    assert_eq!(a, noisy(15, 100).generate());
+    let other = NoisySamplesSpec {
+        seed: 2,
+        ..noisy(15, 100)
+    };
+    assert_ne!(a, other.generate());
+    // Without noise every y is the function.
+    let clean = NoisySamplesSpec {
+        noise: 0.0,
+        ..noisy(7, 1)
+    }
+    .generate();
+    for (&x, &y) in clean.x.iter().zip(&clean.y) {
+        assert_eq!(y, FunctionSpec::ExpSin {}.eval(x));
+    }
+    let bad = NoisySamplesSpec {
+        points: 0,
+        sets: 0,
+        noise: -1.0,
+        interval: [1.0, 0.0],
+        ..noisy(1, 1)
+    };
+    assert_eq!(
+        paths(&bad.validate()),
+        vec!["points", "sets", "noise", "interval"]
+    );
+    // TOML keys: defaults for sets and interval, unknown keys rejected.
+    let doc = r#"
+        [data.toy]
+        kind = "noisy-samples"
+        function = { form = "exp-sin" }
+        points = 15
+        noise = 0.3
+        seed = 1
+    "#;
+    let spec = from_toml(doc, "toy").unwrap();
+    let typo = from_toml(&doc.replace("points", "point"), "toy").unwrap_err();
+    assert!(typo.contains("unknown field `point`"), "{typo}");
+    assert_eq!(spec, DataSpec::NoisySamples(noisy(15, 1)));
+}

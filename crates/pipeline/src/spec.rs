@@ -582,7 +582,11 @@ impl<'a> Parser<'a> {
         };
         match sections.get(stage) {
             Some((SectionKind::Data | SectionKind::Analysis, _)) if !column.is_empty() => {}
-            Some((SectionKind::Train, v)) if !column.is_empty() && find_field(v, "optimizer").is_some() => {}
+            // `optimize` and `classifier` runs (both have an `optimizer`) and `output-sgd` runs
+            // (`snapshots`) produce tables.
+            Some((SectionKind::Train, v))
+                if !column.is_empty()
+                    && (find_field(v, "optimizer").is_some() || find_field(v, "snapshots").is_some()) => {}
             Some((k, _)) if !column.is_empty() => self.error(
                 span,
                 format!("data reference `{reference}` names the [{}.{stage}] section, which produces no table; plot from a [data] or [analysis] section", k.table()),

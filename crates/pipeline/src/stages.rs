@@ -173,6 +173,14 @@ pub fn run(
                         .map_err(|e| e.to_string())?,
                 )
             }
+            training::TrainSpec::OutputSgd(s) => {
+                let model: models::Model = input(inputs, &s.model)?;
+                let data: data::Dataset = input(inputs, &s.data)?;
+                encode(
+                    &training::output_sgd::output_sgd(s, &model, &data)
+                        .map_err(|e| e.to_string())?,
+                )
+            }
             training::TrainSpec::Classifier(s) => {
                 let weights = models::net::Weights::from_bundle(&bundle(inputs, &s.model)?)
                     .map_err(|e| format!("input `{}`: {e}", s.model))?;
@@ -328,16 +336,30 @@ fn columns(
         }
         Some(SectionKind::Data) => {
             let d: data::Dataset = input(inputs, name)?;
-            Ok(BTreeMap::from([
-                ("x".to_string(), d.x),
-                ("y".to_string(), d.y),
-            ]))
+            let mut columns = BTreeMap::new();
+            if let Some(Section::Data(data::DataSpec::NoisySamples(spec))) = fig.sections.get(name)
+            {
+                // σ, and with several data sets each one alone as `x.{s}` and `y.{s}`.
+                columns.insert("noise".to_string(), vec![spec.noise]);
+                if spec.sets > 1 && d.len() == spec.points * spec.sets {
+                    for s in 0..spec.sets {
+                        let set = spec.set(&d, s);
+                        columns.insert(format!("x.{s}"), set.x);
+                        columns.insert(format!("y.{s}"), set.y);
+                    }
+                }
+            }
+            columns.insert("x".to_string(), d.x);
+            columns.insert("y".to_string(), d.y);
+            Ok(columns)
         }
         Some(SectionKind::Analysis) => Ok(input::<data::Table>(inputs, name)?.columns),
         Some(SectionKind::Train)
             if matches!(
                 fig.sections.get(name),
-                Some(Section::Train(training::TrainSpec::Optimize(_)))
+                Some(Section::Train(
+                    training::TrainSpec::Optimize(_) | training::TrainSpec::OutputSgd(_)
+                ))
             ) =>
         {
             Ok(input::<data::Table>(inputs, name)?.columns)

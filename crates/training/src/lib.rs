@@ -8,12 +8,14 @@
 pub mod classifier;
 pub mod descent;
 pub mod interpolate;
+pub mod implicit;
 mod least_squares;
 pub mod line_search;
 pub mod loss2d;
 pub mod momentum_step;
 pub mod objective;
 pub mod optim;
+pub mod output_sgd;
 pub mod rng;
 pub mod search1d;
 mod spec;

@@ -146,6 +146,7 @@ pub fn momentum_step(
     let (pts, losses) = with_objective(
         &spec.objective,
         &spec.penalty,
+        &None,
         data,
         |obj| {
             let p = points(obj, now, m, a, b)?;
@@ -187,6 +188,7 @@ mod tests {
         let spec = OptimizeSpec {
             objective: ObjectiveSpec::Gabor { data: "d".into() },
             penalty: None,
+            implicit: None,
             optimizer: kind(MomentumSpec {
                 learning_rate: 0.5,
                 beta: 0.6,

@@ -16,6 +16,9 @@ pub enum TrainSpec {
     Classifier(crate::classifier::ClassifierSpec),
     /// The exact fit of an output layer with the smallest penalty (`kind = "interpolate"`).
     Interpolate(crate::interpolate::InterpolateSpec),
+    /// SGD on the output layer of a fixed-hidden-layer model, with snapshots, input noise and
+    /// dropout (`kind = "output-sgd"`).
+    OutputSgd(crate::output_sgd::OutputSgdSpec),
 }
 
 /// `kind = "least-squares"`: fit the output bias and weights of a shallow or `relu-basis` model
@@ -39,7 +42,7 @@ pub struct LeastSquaresSpec {
 impl TrainSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
     pub const KINDS: &'static [&'static str] =
-        &["least-squares", "optimize", "classifier", "interpolate"];
+        &["least-squares", "optimize", "classifier", "interpolate", "output-sgd"];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.
@@ -56,6 +59,7 @@ impl TrainSpec {
             "interpolate" => {
                 TrainSpec::Interpolate(crate::interpolate::InterpolateSpec::deserialize(d)?)
             }
+            "output-sgd" => TrainSpec::OutputSgd(crate::output_sgd::OutputSgdSpec::deserialize(d)?),
             _ => return Ok(None),
         }))
     }
@@ -67,6 +71,7 @@ impl TrainSpec {
             TrainSpec::Optimize(s) => s.validate(),
             TrainSpec::Classifier(s) => s.validate(),
             TrainSpec::Interpolate(s) => s.validate(),
+            TrainSpec::OutputSgd(s) => s.validate(),
         }
     }
 
@@ -87,6 +92,9 @@ impl TrainSpec {
                 vec![("model", s.model.as_str()), ("data", s.data.as_str())]
             }
             TrainSpec::Interpolate(s) => {
+                vec![("model", s.model.as_str()), ("data", s.data.as_str())]
+            }
+            TrainSpec::OutputSgd(s) => {
                 vec![("model", s.model.as_str()), ("data", s.data.as_str())]
             }
         }
