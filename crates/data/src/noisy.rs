@@ -72,7 +72,10 @@ impl NoisySamplesSpec {
             issues.push(("points".into(), "expected at least 1 point, found 0".into()));
         }
         if self.sets == 0 {
-            issues.push(("sets".into(), "expected at least 1 data set, found 0".into()));
+            issues.push((
+                "sets".into(),
+                "expected at least 1 data set, found 0".into(),
+            ));
         }
         if self.points.saturating_mul(self.sets) > MAX_NOISY_SAMPLES {
             issues.push((

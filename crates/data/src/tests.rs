@@ -330,7 +330,10 @@ fn noisy_samples_are_seeded_and_validated() {
         interval: [1.0, 0.0],
         ..noisy(1, 1)
     };
-    assert_eq!(paths(&bad.validate()), vec!["points", "sets", "noise", "interval"]);
+    assert_eq!(
+        paths(&bad.validate()),
+        vec!["points", "sets", "noise", "interval"]
+    );
     // TOML keys: defaults for sets and interval, unknown keys rejected.
     let doc = r#"
         [data.toy]

@@ -152,7 +152,10 @@ pub fn run(
             training::TrainSpec::LeastSquares(s) => {
                 let model: models::Model = input(inputs, &s.model)?;
                 let data: data::Dataset = input(inputs, &s.data)?;
-                encode(&training::least_squares(&model, &data).map_err(|e| e.to_string())?)
+                encode(
+                    &training::ridge_least_squares(&model, &data, s.ridge)
+                        .map_err(|e| e.to_string())?,
+                )
             }
             training::TrainSpec::Optimize(s) => {
                 let data = s
@@ -259,6 +262,24 @@ pub fn run(
                         s.data
                     ))),
                 },
+                analysis::AnalysisSpec::BiasVariance(s) => {
+                    let models = s
+                        .models
+                        .iter()
+                        .map(|m| input::<models::Model>(inputs, m))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    analysis::ensemble::bias_variance(s, &models, &input(inputs, &s.data)?)
+                }
+                analysis::AnalysisSpec::Bootstrap(s) => analysis::ensemble::bootstrap(
+                    s,
+                    &input(inputs, &s.model)?,
+                    &input(inputs, &s.data)?,
+                ),
+                analysis::AnalysisSpec::Posterior(s) => analysis::posterior::posterior(
+                    s,
+                    &input(inputs, &s.model)?,
+                    &input(inputs, &s.data)?,
+                ),
             };
             encode(&table.map_err(|e| e.to_string())?)
         }
@@ -319,7 +340,8 @@ fn columns(
         Some(SectionKind::Data) => {
             let d: data::Dataset = input(inputs, name)?;
             let mut columns = BTreeMap::new();
-            if let Some(Section::Data(data::DataSpec::NoisySamples(spec))) = fig.sections.get(name) {
+            if let Some(Section::Data(data::DataSpec::NoisySamples(spec))) = fig.sections.get(name)
+            {
                 // σ, and with several data sets each one alone as `x.{s}` and `y.{s}`.
                 columns.insert("noise".to_string(), vec![spec.noise]);
                 if spec.sets > 1 && d.len() == spec.points * spec.sets {
