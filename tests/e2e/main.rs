@@ -14,4 +14,5 @@ mod numbers_ch8;
 mod reg9;
 mod robustness;
 mod specs;
+mod toy8;
 mod training;

@@ -49,6 +49,14 @@ pub enum AnalysisSpec {
     /// Seeded random points in several dimensions and their norms, angles and distances
     /// (`kind = "random-vectors"`).
     RandomVectors(crate::highdim::RandomVectorsSpec),
+    /// Models fitted to many noisy data sets: mean fit, squared bias and variance
+    /// (`kind = "bias-variance"`, UDL section 8.2).
+    BiasVariance(crate::ensemble::BiasVarianceSpec),
+    /// A model fitted to bootstrap resamples of a data set, and their mean
+    /// (`kind = "bootstrap"`, UDL section 9.3.2).
+    Bootstrap(crate::ensemble::BootstrapSpec),
+    /// The Gaussian posterior of a model's output layer (`kind = "posterior"`, UDL section 9.3.3).
+    Posterior(crate::posterior::PosteriorSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -122,6 +130,9 @@ impl AnalysisSpec {
         "mnist1d-trace",
         "ball-volume",
         "random-vectors",
+        "bias-variance",
+        "bootstrap",
+        "posterior",
     ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
@@ -176,6 +187,13 @@ impl AnalysisSpec {
             "random-vectors" => {
                 AnalysisSpec::RandomVectors(crate::highdim::RandomVectorsSpec::deserialize(d)?)
             }
+            "bias-variance" => {
+                AnalysisSpec::BiasVariance(crate::ensemble::BiasVarianceSpec::deserialize(d)?)
+            }
+            "bootstrap" => AnalysisSpec::Bootstrap(crate::ensemble::BootstrapSpec::deserialize(d)?),
+            "posterior" => {
+                AnalysisSpec::Posterior(crate::posterior::PosteriorSpec::deserialize(d)?)
+            }
             _ => return Ok(None),
         }))
     }
@@ -201,6 +219,9 @@ impl AnalysisSpec {
             AnalysisSpec::Mnist1dTrace(s) => s.validate(),
             AnalysisSpec::BallVolume(s) => s.validate(),
             AnalysisSpec::RandomVectors(s) => s.validate(),
+            AnalysisSpec::BiasVariance(s) => s.validate(),
+            AnalysisSpec::Bootstrap(s) => s.validate(),
+            AnalysisSpec::Posterior(s) => s.validate(),
         }
     }
 
@@ -239,12 +260,25 @@ impl AnalysisSpec {
             }
             AnalysisSpec::Mnist1dTrace(s) => vec![("data", s.data.as_str())],
             AnalysisSpec::BallVolume(_) | AnalysisSpec::RandomVectors(_) => Vec::new(),
+            AnalysisSpec::BiasVariance(s) => {
+                let mut refs: Vec<(&'static str, &str)> =
+                    s.models.iter().map(|m| ("model", m.as_str())).collect();
+                refs.push(("data", s.data.as_str()));
+                refs
+            }
+            AnalysisSpec::Bootstrap(s) => {
+                vec![("model", s.model.as_str()), ("data", s.data.as_str())]
+            }
+            AnalysisSpec::Posterior(s) => {
+                vec![("model", s.model.as_str()), ("data", s.data.as_str())]
+            }
         }
     }
 
     /// Takes in what the analysis reads from the *specs* of other sections, not from their
     /// outputs, so that it becomes part of the analysis's own parameters (and stage key):
-    /// `mnist1d-trace` copies the generator parameters of its `data` section. `data` looks up a
+    /// `mnist1d-trace` copies the generator parameters of its `data` section, `bias-variance` the
+    /// `noisy-samples` generator of its data (true function, σ, sizes). `data` looks up a
     /// `[data]` section by name. Problems as `(field path relative to the section, message)`;
     /// a name that is no section is left to the figure's reference check.
     pub fn resolve<'a>(
@@ -253,6 +287,10 @@ impl AnalysisSpec {
     ) -> Vec<(String, String)> {
         match self {
             AnalysisSpec::Mnist1dTrace(s) => {
+                let target = data(&s.data);
+                s.resolve(target)
+            }
+            AnalysisSpec::BiasVariance(s) => {
                 let target = data(&s.data);
                 s.resolve(target)
             }

@@ -152,7 +152,10 @@ pub fn run(
             training::TrainSpec::LeastSquares(s) => {
                 let model: models::Model = input(inputs, &s.model)?;
                 let data: data::Dataset = input(inputs, &s.data)?;
-                encode(&training::least_squares(&model, &data).map_err(|e| e.to_string())?)
+                encode(
+                    &training::ridge_least_squares(&model, &data, s.ridge)
+                        .map_err(|e| e.to_string())?,
+                )
             }
             training::TrainSpec::Interpolate(s) => {
                 let model: models::Model = input(inputs, &s.model)?;
@@ -277,6 +280,24 @@ pub fn run(
                         s.data
                     ))),
                 },
+                analysis::AnalysisSpec::BiasVariance(s) => {
+                    let models = s
+                        .models
+                        .iter()
+                        .map(|m| input::<models::Model>(inputs, m))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    analysis::ensemble::bias_variance(s, &models, &input(inputs, &s.data)?)
+                }
+                analysis::AnalysisSpec::Bootstrap(s) => analysis::ensemble::bootstrap(
+                    s,
+                    &input(inputs, &s.model)?,
+                    &input(inputs, &s.data)?,
+                ),
+                analysis::AnalysisSpec::Posterior(s) => analysis::posterior::posterior(
+                    s,
+                    &input(inputs, &s.model)?,
+                    &input(inputs, &s.data)?,
+                ),
             };
             encode(&table.map_err(|e| e.to_string())?)
         }

@@ -7,7 +7,7 @@
 //!
 //! Method: Householder QR with column pivoting (Golub & Van Loan, *Matrix Computations*,
 //! §5.4.1), then back substitution. It works on A directly instead of the normal equations
-//! AᵀA φ = Aᵀy, whose condition number is the square of A's. No ridge term is ever added: when
+//! AᵀA φ = Aᵀy, whose condition number is the square of A's. Without a ridge penalty (see [`ridge_least_squares`]), when
 //! a pivot falls below max(n, p)·ε·|R_00| the problem has no unique solution (fewer points than
 //! parameters, or a region with no data to pin its slope) and the fit fails with
 //! [`Error::RankDeficient`] instead of returning an arbitrary answer.
@@ -19,6 +19,42 @@ use models::Model;
 /// Fits the output bias and weights of a one-input, one-output shallow model (hand-set `shallow`
 /// or `relu-basis`) to `data`, keeping the hidden layer; returns the fitted model.
 pub fn least_squares(model: &Model, data: &Dataset) -> Result<Model> {
+    ridge_least_squares(model, data, 0.0)
+}
+
+/// Like [`least_squares`] with an L2 penalty (UDL eq. 9.5, "ridge regression"): minimises
+/// Σ_i (f(x_i) − y_i)² + λ·Σ_j φ_j² over every output parameter φ (bias and weights). With
+/// λ > 0 the solution is (AᵀA + λI)⁻¹Aᵀy; it is computed as the plain least-squares problem
+/// of A stacked on √λ·I with y stacked on zeros, so it never forms AᵀA. λ = 0 is [`least_squares`].
+pub fn ridge_least_squares(model: &Model, data: &Dataset, ridge: f64) -> Result<Model> {
+    if !ridge.is_finite() || ridge < 0.0 {
+        return Err(Error::InvalidData(format!(
+            "the ridge penalty λ must be finite and ≥ 0, found {ridge}"
+        )));
+    }
+    check_data(data)?;
+    let (net, mut rows) = design_matrix(model, &data.x)?;
+    let mut b = data.y.clone();
+    if ridge > 0.0 {
+        let p = rows[0].len();
+        let s = ridge.sqrt();
+        for j in 0..p {
+            let mut row = vec![0.0; p];
+            row[j] = s;
+            rows.push(row);
+            b.push(0.0);
+        }
+    }
+    let phi = solve_least_squares(&rows, &b)?;
+    Ok(Model::Shallow(net.with_phi(vec![phi])?))
+}
+
+/// The design matrix of a one-input, one-output shallow model at inputs `xs`: one row
+/// `[1, h_1(x), …, h_D(x)]` per input (the output is `row · φ`), with the network itself.
+pub fn design_matrix<'a>(
+    model: &'a Model,
+    xs: &[f64],
+) -> Result<(&'a models::ShallowNet, Vec<Vec<f64>>)> {
     let Model::Shallow(net) = model else {
         return Err(Error::UnsupportedModel {
             procedure: "least squares",
@@ -33,17 +69,14 @@ pub fn least_squares(model: &Model, data: &Dataset) -> Result<Model> {
             found: format!("{} outputs", net.output_dim()),
         });
     }
-    check_data(data)?;
-    let rows = data
-        .x
+    let rows = xs
         .iter()
         .map(|&x| {
             let h = net.hidden(&[x])?;
             Ok(std::iter::once(1.0).chain(h).collect())
         })
         .collect::<Result<Vec<Vec<f64>>>>()?;
-    let phi = solve_least_squares(&rows, &data.y)?;
-    Ok(Model::Shallow(net.with_phi(vec![phi])?))
+    Ok((net, rows))
 }
 
 pub(crate) fn check_data(data: &Dataset) -> Result<()> {

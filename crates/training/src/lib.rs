@@ -7,8 +7,8 @@
 
 pub mod classifier;
 pub mod descent;
-pub mod interpolate;
 pub mod implicit;
+pub mod interpolate;
 mod least_squares;
 pub mod line_search;
 pub mod loss2d;
@@ -25,7 +25,7 @@ mod optim_tests;
 #[cfg(test)]
 mod tests;
 
-pub use least_squares::{least_squares, solve_least_squares};
+pub use least_squares::{design_matrix, least_squares, ridge_least_squares, solve_least_squares};
 pub use spec::{LeastSquaresSpec, TrainSpec};
 
 /// Errors of the `training` crate.

@@ -29,6 +29,7 @@ pub enum TrainSpec {
 /// kind = "least-squares"
 /// model = "basis10"   # a [model.*] section
 /// data = "target"     # a [data.*] section
+/// ridge = 0.001       # optional: λ of an L2 penalty on the fitted parameters (UDL eq. 9.5)
 /// ```
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -37,12 +38,24 @@ pub struct LeastSquaresSpec {
     pub model: String,
     /// Name of the `[data.*]` section to fit.
     pub data: String,
+    /// λ of the L2 penalty λ·Σ φ² on the output bias and weights (default 0: plain least squares).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub ridge: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl TrainSpec {
     /// All kind names, for "unknown kind, did you mean" messages.
-    pub const KINDS: &'static [&'static str] =
-        &["least-squares", "optimize", "classifier", "interpolate", "output-sgd"];
+    pub const KINDS: &'static [&'static str] = &[
+        "least-squares",
+        "optimize",
+        "classifier",
+        "interpolate",
+        "output-sgd",
+    ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
     /// `Ok(None)` if `kind` is unknown.
@@ -67,6 +80,10 @@ impl TrainSpec {
     /// Impossible values serde cannot see, as `(field path relative to the section, message)`.
     pub fn validate(&self) -> Vec<(String, String)> {
         match self {
+            TrainSpec::LeastSquares(s) if !s.ridge.is_finite() || s.ridge < 0.0 => vec![(
+                "ridge".to_owned(),
+                format!("expected a finite λ ≥ 0, found {}", s.ridge),
+            )],
             TrainSpec::LeastSquares(_) => Vec::new(),
             TrainSpec::Optimize(s) => s.validate(),
             TrainSpec::Classifier(s) => s.validate(),

@@ -331,3 +331,33 @@ fn batch_norm_refuses_a_training_batch_of_one() {
     let trained = classifier::train(&full, &spec(true), &data, &mut |_| {}).unwrap();
     assert!(trained.weights.norms[0].is_some());
 }
+
+#[test]
+fn ridge_matches_the_normal_equations_and_shrinks() {
+    // One region on [0, 1]: A = [[1, 0], [1, 1]], y = [1, 2]. With λ = 1:
+    // (AᵀA + I)φ = Aᵀy → [[3, 1], [1, 2]]φ = [3, 2] → φ = [4/5, 3/5].
+    let model = Model::build(&models::ModelSpec::ReluBasis(models::ReluBasisSpec {
+        regions: 1,
+        start: 0.0,
+        stop: 1.0,
+    }))
+    .unwrap();
+    let data = Dataset {
+        x: vec![0.0, 1.0],
+        y: vec![1.0, 2.0],
+    };
+    let fit = crate::ridge_least_squares(&model, &data, 1.0).unwrap();
+    assert!((fit.forward(&[0.0]).unwrap()[0] - 0.8).abs() < 1e-14);
+    assert!((fit.forward(&[1.0]).unwrap()[0] - 1.4).abs() < 1e-14);
+    // λ = 0 is plain least squares (interpolation here); a negative λ is refused.
+    let plain = crate::ridge_least_squares(&model, &data, 0.0).unwrap();
+    assert!((plain.forward(&[1.0]).unwrap()[0] - 2.0).abs() < 1e-14);
+    assert!(crate::ridge_least_squares(&model, &data, -1.0).is_err());
+    // A ridge makes an underdetermined fit (one point, two parameters) solvable.
+    let one = Dataset {
+        x: vec![0.5],
+        y: vec![1.0],
+    };
+    assert!(least_squares(&model, &one).is_err());
+    assert!(crate::ridge_least_squares(&model, &one, 1e-6).is_ok());
+}
