@@ -12,4 +12,5 @@ mod numbers_ch3_7;
 mod numbers_ch8;
 mod robustness;
 mod specs;
+mod sweep;
 mod training;
