@@ -9,7 +9,14 @@ use crate::harness::{PipelineTest, stages_with};
 
 /// The plotted numbers of figure `id` after a build.
 fn plotted(t: &PipelineTest, id: &str) -> BTreeMap<String, Vec<f64>> {
-    let out = t.cli(&["-q", "export", id, "--out", "export"]);
+    let dir = t.root().join("export");
+    let out = t.cli(&[
+        "-q",
+        "export",
+        id,
+        "--out",
+        dir.to_str().expect("UTF-8 path"),
+    ]);
     assert!(
         out.status.success(),
         "{}",
@@ -129,9 +136,10 @@ fn an_aggregate_is_the_mean_of_the_grid_points_by_hand() {
         let mean = ys.iter().sum::<f64>() / 2.0;
         let sd = ((ys[0] - mean).powi(2) + (ys[1] - mean).powi(2)).sqrt(); // n − 1 = 1
         assert_eq!(numbers["ends.y.mean"][row], mean, "row {row}");
-        assert!((numbers["ends.y.sd"][row] - sd).abs() < 1e-12);
-        assert_eq!(numbers["ends.y.min"][row], ys[0].min(ys[1]));
-        assert_eq!(numbers["ends.y.max"][row], ys[0].max(ys[1]));
+        assert!((numbers["ends.y.lo"][row] - (mean - sd)).abs() < 1e-12);
+        assert!((numbers["ends.y.hi"][row] - (mean + sd)).abs() < 1e-12);
+        // Two points: mean ± sd are the points themselves.
+        assert!((numbers["ends.y.lo"][row] - ys[0].min(ys[1])).abs() < 1e-12);
         // y(1) = a + k: the mean over k = 1, 2 is a + 1.5.
         assert_eq!(mean, (row + 1) as f64 + 1.5);
     }

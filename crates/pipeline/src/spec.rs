@@ -465,8 +465,8 @@ impl<'a> Parser<'a> {
         }
         loop {
             let mut changed = false;
-            for i in 0..raw.len() {
-                for j in refs[i].clone() {
+            for (i, targets) in refs.iter().enumerate() {
+                for &j in targets {
                     let add: Vec<usize> = groups[j].difference(&groups[i]).copied().collect();
                     if !add.is_empty() {
                         groups[i].extend(add);

@@ -12,9 +12,9 @@
 //!
 //! An `[aggregate.NAME]` table turns a swept section into a table a panel can plot: one row per
 //! value of an axis (`x`), each cell a scalar of every grid point (the last value of a column, by
-//! default) reduced over the other axes (`mean`, `sd`, `min`, `max`, `lo` = mean − sd, `hi` = mean
-//! + sd). It is computed inside the plot stage from the grid points' outputs, so the plot stays a
-//! pure function of its inputs' bytes.
+//! default) reduced over the other axes (`mean`, `sd`, `min`, `max`, `lo` = mean − sd and `hi` =
+//! mean + sd). It is computed inside the plot stage from the grid points' outputs, so the plot
+//! stays a pure function of its inputs' bytes.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -264,6 +264,9 @@ pub struct AggregateSpec {
     pub pick: Pick,
 }
 
+/// A section's columns by name.
+pub type Columns = BTreeMap<String, Vec<f64>>;
+
 /// The statistics an aggregate offers for each column.
 pub const STATS: &[&str] = &["mean", "sd", "min", "max", "lo", "hi", "n"];
 
@@ -373,8 +376,8 @@ impl AggregateSpec {
         &self,
         sweep: &Sweep,
         points: &[GridPoint],
-        table: &mut dyn FnMut(&str) -> Result<BTreeMap<String, Vec<f64>>, String>,
-    ) -> Result<BTreeMap<String, Vec<f64>>, String> {
+        table: &mut dyn FnMut(&str) -> Result<Columns, String>,
+    ) -> Result<Columns, String> {
         let axis = sweep
             .axis(&self.x)
             .ok_or_else(|| format!("no axis `{}`", self.x))?;
@@ -768,7 +771,7 @@ steps = 10
             "{e:?}"
         );
 
-        let e = errors(&format!("{NET}").replace("\"$width\", \"$width\"", "\"$width\""));
+        let e = errors(&NET.replace("\"$width\", \"$width\"", "\"$width\""));
         assert!(
             e.iter()
                 .any(|m| m.contains("(this figure has no [sweep] table)")),
