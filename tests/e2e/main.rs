@@ -14,5 +14,6 @@ mod numbers_ch8;
 mod reg9;
 mod robustness;
 mod specs;
+mod sweep;
 mod toy8;
 mod training;

@@ -22,11 +22,20 @@ use crate::{Error, Result};
 /// The tables of the sections an analysis reads, by section name.
 pub type Tables = BTreeMap<String, Table>;
 
-/// Splits `"SECTION.COLUMN"` at the first dot; `None` unless both parts are non-empty.
+/// Splits `"SECTION.COLUMN"` at the first dot outside brackets (a swept section's grid point is
+/// named like `fit[lr=0.5]`); `None` unless both parts are non-empty.
 pub fn split(reference: &str) -> Option<(&str, &str)> {
-    reference
-        .split_once('.')
-        .filter(|(s, c)| !s.is_empty() && !c.is_empty())
+    let mut depth = 0usize;
+    let at = reference.char_indices().find_map(|(i, c)| {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => return Some(i),
+            _ => {}
+        }
+        None
+    })?;
+    Some((&reference[..at], &reference[at + 1..])).filter(|(s, c)| !s.is_empty() && !c.is_empty())
 }
 
 /// Problems with a column reference at `path`, as `(field path, message)` pairs.

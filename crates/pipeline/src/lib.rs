@@ -21,6 +21,7 @@ pub mod progress;
 pub mod spec;
 pub mod stages;
 pub mod state;
+pub mod sweep;
 pub mod workspace;
 
 pub use engine::{BuildOptions, BuildReport, FigureStatus, build, verify};

@@ -234,6 +234,17 @@ fn figure_stages(
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
     // Sections in dependency order (the spec parser rejected loops).
     let mut pending: Vec<(&String, &Section)> = fig.sections.iter().collect();
+    // Grid points in grid order (width 2 before width 10), for `explain` and `status`.
+    if !fig.swept.is_empty() {
+        pending.sort_by_cached_key(|(name, _)| {
+            let base = name.split('[').next().unwrap_or(name);
+            let at = fig
+                .swept
+                .get(base)
+                .and_then(|p| p.iter().position(|q| q.name == **name));
+            (base.to_string(), at)
+        });
+    }
     while !pending.is_empty() {
         let before = pending.len();
         pending.retain(|(name, section)| {
@@ -274,31 +285,35 @@ fn figure_stages(
             "spec parser guarantees an acyclic section graph"
         );
     }
-    let mut inputs: Vec<(String, usize)> = fig
-        .panels
-        .iter()
-        .flat_map(|p| p.references())
-        .filter_map(|r| r.split_once('.').map(|(s, _)| s))
-        .filter_map(|s| index.get(s).map(|&i| (s.to_string(), i)))
+    let inputs: Vec<(String, usize)> = fig
+        .plot_sources()
+        .into_iter()
+        .filter_map(|s| index.get(s.as_str()).map(|&i| (s, i)))
         .collect();
-    inputs.sort();
-    inputs.dedup();
     let depth = inputs
         .iter()
         .map(|(_, i)| stages[*i].depth + 1)
         .max()
         .unwrap_or(0);
-    let params = serde_json::json!({
-        "layout": fig.layout,
-        "panels": fig.panels,
-    });
+    let params = fig.plot_params();
     // Canonical JSON of the object with `style` added: keys in sorted order.
-    let mut params_json = b"{\"layout\":".to_vec();
+    let mut params_json = Vec::new();
+    if let Some(aggregates) = params.get("aggregates") {
+        params_json.extend_from_slice(b"{\"aggregates\":");
+        serde_json::to_writer(&mut params_json, aggregates).expect("aggregates serialise");
+        params_json.extend_from_slice(b",\"layout\":");
+    } else {
+        params_json.extend_from_slice(b"{\"layout\":");
+    }
     serde_json::to_writer(&mut params_json, &params["layout"]).expect("layout serialises");
     params_json.extend_from_slice(b",\"panels\":");
     serde_json::to_writer(&mut params_json, &params["panels"]).expect("panels serialise");
     params_json.extend_from_slice(b",\"style\":");
     params_json.extend_from_slice(style_json);
+    if let Some(sweep) = params.get("sweep") {
+        params_json.extend_from_slice(b",\"sweep\":");
+        serde_json::to_writer(&mut params_json, sweep).expect("sweep serialises");
+    }
     params_json.push(b'}');
     stages.push(Stage {
         figure: fi,

@@ -5,7 +5,8 @@
 //! every problem found anywhere in the file becomes a located [`Diagnostic`]. Parsing never stops
 //! at the first problem of a file.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -155,6 +156,13 @@ pub struct FigureSpec {
     pub layout: plotting::LayoutSpec,
     /// The `[[panel]]` tables, in order.
     pub panels: Vec<plotting::PanelSpec>,
+    /// The `[sweep]` table (empty without one).
+    pub sweep: crate::sweep::Sweep,
+    /// Swept sections: base name -> its grid points (in grid order), whose expanded names are
+    /// the keys of `sections`.
+    pub swept: BTreeMap<String, Vec<crate::sweep::GridPoint>>,
+    /// The `[aggregate.NAME]` tables.
+    pub aggregates: BTreeMap<String, crate::sweep::AggregateSpec>,
 }
 
 impl FigureSpec {
@@ -175,10 +183,57 @@ impl FigureSpec {
             .collect();
         (self.chapter, extra, nums, self.meta.id.clone())
     }
+
+    /// The sections the plot stage reads: the sections its panels name, and every grid point of
+    /// the sections its aggregates reduce. Sorted, without repeats.
+    pub fn plot_sources(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in self.panels.iter().flat_map(|p| p.references()) {
+            let Some((s, _)) = crate::sweep::split_reference(r) else {
+                continue;
+            };
+            match self.aggregates.get(s) {
+                Some(a) => out.extend(
+                    self.swept
+                        .get(&a.section)
+                        .into_iter()
+                        .flatten()
+                        .map(|p| p.name.clone()),
+                ),
+                None if self.sections.contains_key(s) => out.push(s.to_string()),
+                None => {}
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The plot stage's parameters: `layout` and `panels`, plus `sweep` and `aggregates` when
+    /// the figure has them (so figures without a sweep keep their keys).
+    pub fn plot_params(&self) -> serde_json::Value {
+        let mut params = serde_json::json!({
+            "layout": self.layout,
+            "panels": self.panels,
+        });
+        if !self.aggregates.is_empty() {
+            params["aggregates"] = serde_json::to_value(&self.aggregates).expect("serialises");
+            params["sweep"] = serde_json::to_value(&self.sweep).expect("serialises");
+        }
+        params
+    }
 }
 
 const TOP_LEVEL: &[&str] = &[
-    "figure", "layout", "data", "model", "train", "analysis", "panel",
+    "figure",
+    "layout",
+    "sweep",
+    "data",
+    "model",
+    "train",
+    "analysis",
+    "aggregate",
+    "panel",
 ];
 
 /// Parses and validates one spec; returns the spec if it is valid, and every problem found.
@@ -291,10 +346,15 @@ impl<'a> Parser<'a> {
             c
         });
 
-        // Computing sections.
-        let mut sections = BTreeMap::new();
-        let mut section_values: BTreeMap<String, (SectionKind, &Spanned<DeValue<'a>>)> =
-            BTreeMap::new();
+        // The sweep, if any.
+        let (sweep, elems, axis_spans) = match doc.get("sweep") {
+            Some(v) => self.sweep(v),
+            None => Default::default(),
+        };
+
+        // Computing sections, as written.
+        let mut raw: Vec<(SectionKind, String, &Spanned<DeValue<'a>>)> = Vec::new();
+        let mut raw_index: BTreeMap<String, usize> = BTreeMap::new();
         for kind in SectionKind::ALL {
             let Some(tables) = doc.get(kind.table()) else {
                 continue;
@@ -312,25 +372,181 @@ impl<'a> Parser<'a> {
             };
             for (name, value) in tables_t.iter() {
                 let name_s = name.get_ref().to_string();
-                if name_s.is_empty() || name_s.contains('.') {
-                    self.error(name.span(), format!("section name `{name_s}` must be non-empty and contain no `.` (plots refer to columns as SECTION.COLUMN)"));
+                if name_s.is_empty() || name_s.contains(['.', '[', ']']) {
+                    self.error(name.span(), format!("section name `{name_s}` must be non-empty and contain no `.`, `[` or `]` (plots refer to columns as SECTION.COLUMN)"));
                     continue;
                 }
-                if let Some((other, _)) = section_values.get(&name_s) {
+                if let Some(&other) = raw_index.get(&name_s) {
+                    let other = raw[other].0;
                     self.error(name.span(), format!("section name `{name_s}` is used twice ([{}.{name_s}] and [{}.{name_s}]); names must be unique within a figure", other.table(), kind.table()));
                     continue;
                 }
-                if let Some(section) = self.section(kind, &name_s, value) {
-                    sections.insert(name_s.clone(), section);
-                }
-                section_values.insert(name_s, (kind, value));
+                raw_index.insert(name_s.clone(), raw.len());
+                raw.push((kind, name_s, value));
             }
+        }
+
+        // Which sweep groups each section uses directly ("$axis" values).
+        let mut groups: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); raw.len()];
+        let mut axis_used = vec![false; sweep.axes.len()];
+        let mut bad = vec![false; raw.len()];
+        for (i, (kind, name, value)) in raw.iter().enumerate() {
+            let mut found = Vec::new();
+            crate::sweep::placeholders(value, &mut found);
+            for (axis, span) in found {
+                match sweep.axis(axis) {
+                    Some(a) => {
+                        axis_used[a] = true;
+                        groups[i].insert(sweep.axes[a].group);
+                    }
+                    None => {
+                        let mut msg = format!(
+                            "in [{}.{name}]: \"${axis}\" names no axis of [sweep]",
+                            kind.table()
+                        );
+                        if sweep.axes.is_empty() {
+                            msg.push_str(" (this figure has no [sweep] table)");
+                        } else if let Some(best) =
+                            nearest(axis, sweep.axes.iter().map(|a| a.name.as_str()))
+                        {
+                            msg.push_str(&format!("; did you mean \"${best}\"?"));
+                        }
+                        self.error(span, msg);
+                        bad[i] = true;
+                    }
+                }
+            }
+        }
+        // A section with a bad placeholder is reported once, under its own name, and its
+        // dependants read it as an unswept section.
+        for (g, b) in groups.iter_mut().zip(&bad) {
+            if *b {
+                g.clear();
+            }
+        }
+        for (a, used) in axis_used.iter().enumerate() {
+            if !used {
+                self.error(
+                    axis_spans[a].clone(),
+                    format!(
+                        "in [sweep]: axis `{}` is used by no section (write \"${}\" where its value goes)",
+                        sweep.axes[a].name, sweep.axes[a].name
+                    ),
+                );
+            }
+        }
+        // A section also varies with every group a section it reads varies with. References are
+        // read from a parse at the first grid point (its diagnostics are dropped: the expansion
+        // below reports them with the point's name).
+        let first = |axis: &str| sweep.axis(axis).map(|a| elems[a][0].clone());
+        let mut refs: Vec<Vec<usize>> = vec![Vec::new(); raw.len()];
+        let mut probes: Vec<Option<Section>> = Vec::with_capacity(raw.len());
+        for (i, (kind, name, value)) in raw.iter().enumerate() {
+            let probe = if bad[i] {
+                None
+            } else if groups[i].is_empty() {
+                self.section(*kind, name, value)
+            } else {
+                let mut v = (*value).clone();
+                crate::sweep::substitute(&mut v, &first, &BTreeMap::new());
+                let n = self.diags.len();
+                let s = self.section(*kind, name, &v);
+                self.diags.truncate(n);
+                s
+            };
+            if let Some(p) = &probe {
+                refs[i] = p
+                    .references()
+                    .iter()
+                    .filter_map(|(_, t)| raw_index.get(*t).copied())
+                    .collect();
+            }
+            probes.push(probe);
+        }
+        loop {
+            let mut changed = false;
+            for (i, targets) in refs.iter().enumerate() {
+                for &j in targets {
+                    let add: Vec<usize> = groups[j].difference(&groups[i]).copied().collect();
+                    if !add.is_empty() {
+                        groups[i].extend(add);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+
+        // Expansion: one section per grid point of the groups a section uses.
+        let mut sections = BTreeMap::new();
+        let mut section_values: BTreeMap<String, (SectionKind, Cow<'_, Spanned<DeValue<'a>>>)> =
+            BTreeMap::new();
+        let mut swept: BTreeMap<String, Vec<crate::sweep::GridPoint>> = BTreeMap::new();
+        for (i, (kind, name, value)) in raw.iter().enumerate() {
+            if groups[i].is_empty() || bad[i] {
+                if let Some(section) = probes[i].take() {
+                    sections.insert(name.clone(), section);
+                }
+                section_values.insert(name.clone(), (*kind, Cow::Borrowed(*value)));
+                continue;
+            }
+            let gs: Vec<usize> = groups[i].iter().copied().collect();
+            let mut points = Vec::new();
+            let mut failed = false;
+            for point in sweep.points(&gs) {
+                let values = sweep.values(&point);
+                let point_name = crate::sweep::point_name(name, &values);
+                let value_of = |axis: &str| {
+                    let a = sweep.axis(axis)?;
+                    let g = sweep.axes[a].group;
+                    let &(_, k) = point.iter().find(|(pg, _)| *pg == g)?;
+                    Some(elems[a][k].clone())
+                };
+                let renames: BTreeMap<String, String> = refs[i]
+                    .iter()
+                    .filter(|&&j| !groups[j].is_empty())
+                    .map(|&j| {
+                        let at: Vec<(usize, usize)> = point
+                            .iter()
+                            .filter(|(g, _)| groups[j].contains(g))
+                            .copied()
+                            .collect();
+                        let target = &raw[j].1;
+                        (
+                            target.clone(),
+                            crate::sweep::point_name(target, &sweep.values(&at)),
+                        )
+                    })
+                    .collect();
+                let mut v = (*value).clone();
+                crate::sweep::substitute(&mut v, &value_of, &renames);
+                // Only the first failing point of a section is reported.
+                let n = self.diags.len();
+                let parsed = self.section(*kind, &point_name, &v);
+                if failed {
+                    self.diags.truncate(n);
+                }
+                match parsed {
+                    Some(s) => {
+                        sections.insert(point_name.clone(), s);
+                    }
+                    None => failed = true,
+                }
+                section_values.insert(point_name.clone(), (*kind, Cow::Owned(v)));
+                points.push(crate::sweep::GridPoint {
+                    name: point_name,
+                    values,
+                });
+            }
+            swept.insert(name.clone(), points);
         }
 
         // References between sections.
         for (name, section) in &sections {
             for (field, target) in section.references() {
-                let value = &section_values[name].1;
+                let value: &Spanned<DeValue<'a>> = &section_values[name].1;
                 // A column reference ("SECTION.COLUMN" inside an analysis) is shown as written.
                 let reference = (field == "columns")
                     .then(|| find_prefixed(value, &format!("{target}.")))
@@ -407,7 +623,7 @@ impl<'a> Parser<'a> {
                 continue;
             };
             for (field, message) in analysis.resolve(|n| data_specs.get(n)) {
-                let value = &section_values[name.as_str()].1;
+                let value: &Spanned<DeValue<'a>> = &section_values[name.as_str()].1;
                 let span = find_path(value, &field).unwrap_or(value.span());
                 self.error(span, format!("in [analysis.{name}]: `{field}`: {message}"));
             }
@@ -421,6 +637,73 @@ impl<'a> Parser<'a> {
                     cycle.join(" -> ")
                 ),
             );
+        }
+
+        // Aggregates of swept sections.
+        let mut aggregates = BTreeMap::new();
+        if let Some(v) = doc.get("aggregate") {
+            match v.get_ref() {
+                DeValue::Table(t) => {
+                    for (name, value) in t.iter() {
+                        let name_s = name.get_ref().to_string();
+                        if name_s.is_empty() || name_s.contains(['.', '[', ']']) {
+                            self.error(name.span(), format!("aggregate name `{name_s}` must be non-empty and contain no `.`, `[` or `]`"));
+                            continue;
+                        }
+                        if raw_index.contains_key(&name_s) {
+                            self.error(name.span(), format!("aggregate name `{name_s}` is also the name of a section; names must be unique within a figure"));
+                            continue;
+                        }
+                        let Some(spec) = self.de::<crate::sweep::AggregateSpec>(value, || {
+                            format!("in [aggregate.{name_s}]: ")
+                        }) else {
+                            continue;
+                        };
+                        let problems = match raw_index.get(&spec.section) {
+                            None => {
+                                let mut msg = format!(
+                                    "section `{}` is not a section of this figure",
+                                    spec.section
+                                );
+                                if let Some(best) =
+                                    nearest(&spec.section, swept.keys().map(String::as_str))
+                                {
+                                    msg.push_str(&format!("; did you mean `{best}`?"));
+                                }
+                                vec![("section".to_string(), msg)]
+                            }
+                            Some(&j) if !produces_table(raw[j].0, raw[j].2) => vec![(
+                                "section".to_string(),
+                                format!(
+                                    "the [{}.{}] section produces no table to aggregate",
+                                    raw[j].0.table(),
+                                    spec.section
+                                ),
+                            )],
+                            Some(_) => {
+                                let axes: Option<Vec<String>> = swept
+                                    .get(&spec.section)
+                                    .map(|p| p[0].values.iter().map(|(a, _)| a.clone()).collect());
+                                spec.validate(&sweep, axes.as_deref())
+                            }
+                        };
+                        for (field, message) in &problems {
+                            let span = find_path(value, field).unwrap_or(value.span());
+                            self.error(
+                                span,
+                                format!("in [aggregate.{name_s}]: `{field}`: {message}"),
+                            );
+                        }
+                        if problems.is_empty() {
+                            aggregates.insert(name_s, spec);
+                        }
+                    }
+                }
+                _ => self.error(
+                    v.span(),
+                    "`aggregate` must be a table of named tables, like [aggregate.NAME]",
+                ),
+            }
         }
 
         // Layout and panels.
@@ -443,7 +726,13 @@ impl<'a> Parser<'a> {
                             continue;
                         };
                         for r in panel.references() {
-                            self.check_plot_reference(r, item, &section_values);
+                            self.check_plot_reference(
+                                r,
+                                item,
+                                &section_values,
+                                &swept,
+                                &aggregates,
+                            );
                         }
                         panels.push(panel);
                     }
@@ -469,6 +758,9 @@ impl<'a> Parser<'a> {
             sections,
             layout: layout?,
             panels,
+            sweep,
+            swept,
+            aggregates,
         })
     }
 
@@ -566,21 +858,176 @@ impl<'a> Parser<'a> {
         problems.is_empty().then_some(section)
     }
 
+    /// Parses `[sweep]`: the sweep, each axis's values as TOML (substituted into sections, so a
+    /// value of the wrong type is reported where it is written) and each axis's span.
+    #[allow(clippy::type_complexity)]
+    fn sweep(
+        &mut self,
+        value: &Spanned<DeValue<'a>>,
+    ) -> (
+        crate::sweep::Sweep,
+        Vec<Vec<Spanned<DeValue<'a>>>>,
+        Vec<Range<usize>>,
+    ) {
+        let mut sweep = crate::sweep::Sweep::default();
+        let mut elems = Vec::new();
+        let mut spans = Vec::new();
+        let DeValue::Table(t) = value.get_ref() else {
+            self.error(
+                value.span(),
+                "`sweep` must be a table of axes, like [sweep] width = [2, 4, 8]",
+            );
+            return (sweep, elems, spans);
+        };
+        // Declaration order (TOML tables are not ordered).
+        let mut entries: Vec<_> = t.iter().collect();
+        entries.sort_by_key(|(k, _)| k.span().start);
+        for (key, v) in entries {
+            let name = key.get_ref().to_string();
+            let members: Vec<(String, Range<usize>, &Spanned<DeValue<'a>>)> = match v.get_ref() {
+                DeValue::Array(_) => vec![(name.clone(), key.span(), v)],
+                DeValue::Table(zip) => {
+                    let mut m: Vec<_> = zip
+                        .iter()
+                        .map(|(k, v)| (k.get_ref().to_string(), k.span(), v))
+                        .collect();
+                    m.sort_by_key(|(_, s, _)| s.start);
+                    if m.is_empty() {
+                        self.error(v.span(), format!("in [sweep]: group `{name}` has no axes; write `{name} = {{ a = [...], b = [...] }}` for axes that vary together"));
+                        continue;
+                    }
+                    m
+                }
+                _ => {
+                    self.error(v.span(), format!("in [sweep]: `{name}` must be a list of values (`{name} = [1, 2, 3]`) or a table of lists that vary together (`{name} = {{ lr = [0.1, 0.5], steps = [500, 100] }}`)"));
+                    continue;
+                }
+            };
+            let group = sweep.groups.len();
+            let mut axes = Vec::new();
+            let mut len = None::<(usize, String)>;
+            for (axis, span, list) in members {
+                if crate::sweep::placeholder(&format!("${axis}")) != Some(axis.as_str()) {
+                    self.error(span, format!("in [sweep]: axis name `{axis}` must start with a letter and hold only letters, digits, `_` and `-`"));
+                    continue;
+                }
+                if sweep.axis(&axis).is_some() {
+                    self.error(span, format!("in [sweep]: axis `{axis}` is declared twice"));
+                    continue;
+                }
+                let DeValue::Array(items) = list.get_ref() else {
+                    self.error(
+                        list.span(),
+                        format!("in [sweep]: axis `{axis}` must be a list of values"),
+                    );
+                    continue;
+                };
+                if items.is_empty() {
+                    self.error(
+                        list.span(),
+                        format!("in [sweep]: axis `{axis}` is empty; give it at least one value"),
+                    );
+                    continue;
+                }
+                let mut values = Vec::new();
+                let mut ok = true;
+                for item in items.iter() {
+                    let scalar = matches!(
+                        item.get_ref(),
+                        DeValue::Integer(_)
+                            | DeValue::Float(_)
+                            | DeValue::String(_)
+                            | DeValue::Boolean(_)
+                    );
+                    let parsed = scalar
+                        .then(|| {
+                            serde_json::Value::deserialize(item.clone().into_deserializer()).ok()
+                        })
+                        .flatten()
+                        .filter(|j| !j.is_number() || j.as_f64().is_some_and(f64::is_finite));
+                    match parsed {
+                        Some(j) => {
+                            if values.iter().any(|w| crate::sweep::same(w, &j)) {
+                                self.error(
+                                    item.span(),
+                                    format!(
+                                        "in [sweep]: axis `{axis}` lists {} twice",
+                                        crate::sweep::label(&j)
+                                    ),
+                                );
+                                ok = false;
+                            }
+                            values.push(j);
+                        }
+                        None => {
+                            self.error(item.span(), format!("in [sweep]: a value of axis `{axis}` must be a finite number, a string or a boolean"));
+                            ok = false;
+                        }
+                    }
+                }
+                if !ok {
+                    continue;
+                }
+                match &len {
+                    Some((n, first)) if *n != values.len() => {
+                        self.error(list.span(), format!("in [sweep]: axis `{axis}` has {} values but `{first}` has {n}; the axes of group `{name}` vary together and need as many values each", values.len()));
+                        continue;
+                    }
+                    Some(_) => {}
+                    None => len = Some((values.len(), axis.clone())),
+                }
+                axes.push(sweep.axes.len());
+                sweep.axes.push(crate::sweep::Axis {
+                    name: axis,
+                    values,
+                    group,
+                });
+                elems.push(items.to_vec());
+                spans.push(span);
+            }
+            if let (false, Some((len, _))) = (axes.is_empty(), len) {
+                sweep.groups.push(crate::sweep::Group { name, axes, len });
+            }
+        }
+        (sweep, elems, spans)
+    }
+
     fn check_plot_reference(
         &mut self,
         reference: &str,
         panel: &Spanned<DeValue<'a>>,
-        sections: &BTreeMap<String, (SectionKind, &Spanned<DeValue<'a>>)>,
+        sections: &BTreeMap<String, (SectionKind, Cow<'_, Spanned<DeValue<'a>>>)>,
+        swept: &BTreeMap<String, Vec<crate::sweep::GridPoint>>,
+        aggregates: &BTreeMap<String, crate::sweep::AggregateSpec>,
     ) {
         let span = find_string(panel, reference).unwrap_or(panel.span());
-        let Some((stage, column)) = reference.split_once('.') else {
+        let Some((stage, column)) = crate::sweep::split_reference(reference) else {
             self.error(
                 span,
                 format!("data reference `{reference}` must be `SECTION.COLUMN`, e.g. `curves.y`"),
             );
             return;
         };
-        match sections.get(stage) {
+        if aggregates.contains_key(stage) {
+            if column.is_empty() {
+                self.error(
+                    span,
+                    format!("data reference `{reference}` has no column after `{stage}.`"),
+                );
+            }
+            return;
+        }
+        if let Some(points) = swept.get(stage) {
+            self.error(
+                span,
+                format!(
+                    "data reference `{reference}`: section `{stage}` is swept (one stage per grid point, e.g. `{}`); plot it through an [aggregate.NAME] table, or name one grid point",
+                    points[0].name
+                ),
+            );
+            return;
+        }
+        match sections.get(stage).map(|(k, v)| (*k, &**v)) {
             Some((SectionKind::Data | SectionKind::Analysis, _)) if !column.is_empty() => {}
             // `optimize` and `classifier` runs (both have an `optimizer`) and `output-sgd` runs
             // (`snapshots`) produce tables.
@@ -603,6 +1050,16 @@ impl<'a> Parser<'a> {
                 self.error(span, msg);
             }
         }
+    }
+}
+
+/// Whether a section offers columns to plots and aggregates: data, analyses and the runs of
+/// `optimize` and `classifier` (the [train] kinds with an `optimizer`).
+fn produces_table(kind: SectionKind, value: &Spanned<DeValue<'_>>) -> bool {
+    match kind {
+        SectionKind::Data | SectionKind::Analysis => true,
+        SectionKind::Train => find_field(value, "optimizer").is_some(),
+        SectionKind::Model => false,
     }
 }
 

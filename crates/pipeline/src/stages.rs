@@ -406,15 +406,26 @@ fn plot(fig: &FigureSpec, inputs: &Inputs, style: &plotting::Style) -> Result<Ve
     for spec in &fig.panels {
         let mut panel = plotting::Panel::new(spec.clone());
         for r in spec.references() {
-            let (section, column) = r
-                .split_once('.')
-                .ok_or_else(|| format!("bad reference `{r}`"))?;
+            let (section, column) =
+                crate::sweep::split_reference(r).ok_or_else(|| format!("bad reference `{r}`"))?;
             if !tables.contains_key(section) {
-                let t = columns(fig, section, inputs)?;
+                let t = match fig.aggregates.get(section) {
+                    Some(a) => {
+                        let points = fig.swept.get(&a.section).map_or(&[][..], Vec::as_slice);
+                        a.compute(&fig.sweep, points, &mut |p| columns(fig, p, inputs))
+                            .map_err(|e| format!("aggregate `{section}`: {e}"))?
+                    }
+                    None => columns(fig, section, inputs)?,
+                };
                 tables.insert(
                     fig.sections
                         .get_key_value(section)
                         .map(|(k, _)| k.as_str())
+                        .or_else(|| {
+                            fig.aggregates
+                                .get_key_value(section)
+                                .map(|(k, _)| k.as_str())
+                        })
                         .unwrap_or(section),
                     t,
                 );
