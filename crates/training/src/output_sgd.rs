@@ -14,7 +14,9 @@
 //! - `f̃` drops each hidden unit independently with probability `p` (`dropout = p`), fresh for
 //!   every item of every step, and scales the kept ones by `1/(1 − p)` (inverted dropout), so
 //!   that the trained network is used as it is, without rescaling (the weight-scaling rule of
-//!   section 9.3.3 applied during training instead of at test time).
+//!   section 9.3.3 applied during training instead of at test time). With `dropout-units`
+//!   only the listed units are ever dropped (and rescaled); the others are always kept, as in
+//!   fig. 9.9c, where the book drops only the units that make a kink.
 //!
 //! The result is a table: for each snapshot k (the parameters after `snapshots[k]` steps),
 //! `step`, `loss` = `Σ_i (f[x_i] − y_i)²` over the whole data set (no noise, no dropout; also
@@ -22,6 +24,12 @@
 //! grid `x`; also `final-loss`. Snapshot 0 may be step 0,
 //! the initial parameters, which are either the model's own output layer (e.g. a least-squares
 //! fit, to continue training it) or, with `init`, drawn from `N(0, std²)`.
+//!
+//! With `off = [d, ...]` each snapshot is also evaluated with those hidden units turned off
+//! (their weights `φ_d` set to 0, nothing rescaled): `off.{k}` on the grid and `off-loss`, so a
+//! figure can show how much the fit depends on them (fig. 9.9b: a kink made by the fine
+//! cancellation of neighbouring units changes a lot when one of them is removed; after
+//! dropout training it does not).
 
 use data::{Dataset, GridSpec, Table};
 use models::Model;
@@ -77,12 +85,30 @@ pub struct OutputSgdSpec {
     /// Probability `p ∈ [0, 1)` that a hidden unit is dropped, per item and step.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub dropout: f64,
+    /// Hidden units (from 0) that dropout may drop; empty: all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropout_units: Vec<usize>,
+    /// Hidden units (from 0) turned off in the extra evaluation of each snapshot (`off.{k}`,
+    /// `off-loss`); empty: no such evaluation. Training is not affected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub off: Vec<usize>,
     /// Where the snapshots' fitted functions are evaluated.
     pub x: GridSpec,
 }
 
 fn is_zero(v: &f64) -> bool {
     *v == 0.0
+}
+
+impl OutputSgdSpec {
+    /// The first unit of `dropout-units` or `off` that a model with `units` hidden units does
+    /// not have, with its field.
+    fn unit_out_of_range(&self, units: usize) -> Option<(&'static str, usize)> {
+        let first = |list: &[usize]| list.iter().copied().find(|&d| d >= units);
+        first(&self.dropout_units)
+            .map(|d| ("dropout-units", d))
+            .or_else(|| first(&self.off).map(|d| ("off", d)))
+    }
 }
 
 /// Added to the batch seed to seed the stream of input noise and dropout masks (so it differs
@@ -140,6 +166,14 @@ impl OutputSgdSpec {
                 format!("expected a probability in [0, 1), found {}", self.dropout),
             );
         }
+        for (field, list) in [("dropout-units", &self.dropout_units), ("off", &self.off)] {
+            if list.windows(2).any(|w| w[0] >= w[1]) {
+                bad(
+                    field,
+                    format!("expected strictly increasing unit indices, found {list:?}"),
+                );
+            }
+        }
         if let Some(init) = &self.init
             && !(init.std.is_finite() && init.std > 0.0)
         {
@@ -188,6 +222,12 @@ pub fn output_sgd(spec: &OutputSgdSpec, model: &Model, data: &Dataset) -> Result
         )));
     }
     let units = net.hidden_units();
+    if let Some((field, d)) = spec.unit_out_of_range(units) {
+        return Err(Error::InvalidData(format!(
+            "{field}: unit {d} does not exist (the model has {units} hidden units, 0 to {})",
+            units.saturating_sub(1)
+        )));
+    }
     let mut phi: Vec<f64> = match &spec.init {
         Some(init) => {
             let mut rng = Rng::new(init.seed);
@@ -212,8 +252,15 @@ pub fn output_sgd(spec: &OutputSgdSpec, model: &Model, data: &Dataset) -> Result
     let mut sampler = BatchSampler::new(n, spec.batch.size, spec.batch.seed);
     let mut noise_rng = Rng::new(spec.batch.seed.wrapping_add(NOISE_STREAM));
     let keep = 1.0 - spec.dropout;
+    let droppable: Vec<bool> = if spec.dropout_units.is_empty() {
+        vec![true; units]
+    } else {
+        (0..units)
+            .map(|d| spec.dropout_units.contains(&d))
+            .collect()
+    };
     let mut table = Table::new();
-    let (mut steps, mut losses) = (Vec::new(), Vec::new());
+    let (mut steps, mut losses, mut off_losses) = (Vec::new(), Vec::new(), Vec::new());
     let mut g = vec![0.0; units + 1];
     let mut h = vec![0.0; units];
     let mut done = 0;
@@ -230,7 +277,7 @@ pub fn output_sgd(spec: &OutputSgdSpec, model: &Model, data: &Dataset) -> Result
                     h.copy_from_slice(&features[i]);
                 }
                 if spec.dropout > 0.0 {
-                    for v in h.iter_mut() {
+                    for (v, _) in h.iter_mut().zip(&droppable).filter(|(_, d)| **d) {
                         *v = if noise_rng.uniform() < spec.dropout {
                             0.0
                         } else {
@@ -261,6 +308,20 @@ pub fn output_sgd(spec: &OutputSgdSpec, model: &Model, data: &Dataset) -> Result
             format!("y.{k}"),
             grid_features.iter().map(|h| predict(&phi, h)).collect(),
         );
+        if !spec.off.is_empty() {
+            let mut cut = phi.clone();
+            for &d in &spec.off {
+                cut[d + 1] = 0.0;
+            }
+            off_losses.push(sse(&cut));
+            table.insert(
+                format!("off.{k}"),
+                grid_features.iter().map(|h| predict(&cut, h)).collect(),
+            );
+        }
+    }
+    if !spec.off.is_empty() {
+        table.insert("off-loss", off_losses);
     }
     table.insert("final-loss", vec![*losses.last().expect("snapshots")]);
     table.insert("step", steps);
@@ -293,6 +354,8 @@ mod tests {
             snapshots: vec![0, 1, 2000],
             input_noise: 0.0,
             dropout: 0.0,
+            dropout_units: Vec::new(),
+            off: Vec::new(),
             x: GridSpec::new(0.0, 1.0, 5),
         }
     }
@@ -349,6 +412,84 @@ mod tests {
         let b = output_sgd(&dropped, &model, &data).unwrap();
         assert_ne!(b.get("y.2"), plain.get("y.2"));
         assert!(b.get("loss").unwrap().iter().all(|l| l.is_finite()));
+    }
+
+    #[test]
+    fn turning_units_off_removes_their_contributions() {
+        // Two regions on [0, 1]: units h_0 = relu(x), h_1 = relu(x − 0.5). Fit y = |x − 0.5|
+        // = 0.5 − x + 2·relu(x − 0.5) exactly from the model's zero output layer, then turn
+        // unit 1 off: the fit becomes 0.5 − x, and its loss the sum of (2·relu(x_i − 0.5))².
+        let x: Vec<f64> = (0..8).map(|i| i as f64 / 8.0 + 0.03).collect();
+        let y: Vec<f64> = x.iter().map(|x: &f64| (x - 0.5).abs()).collect();
+        let data = Dataset {
+            x: x.clone(),
+            y: y.clone(),
+        };
+        let mut s = spec();
+        s.init = None;
+        s.learning_rate = 0.5;
+        s.snapshots = vec![0, 200_000];
+        s.off = vec![1];
+        let t = output_sgd(&s, &basis(2), &data).unwrap();
+        assert!(t.get("loss").unwrap()[1] < 1e-16, "{:?}", t.get("loss"));
+        // Snapshot 0: all weights are 0, so turning a unit off changes nothing.
+        assert_eq!(t.get("off.0"), t.get("y.0"));
+        let off = t.get("off.1").unwrap();
+        for (i, g) in [0.0, 0.25, 0.5, 0.75, 1.0].iter().enumerate() {
+            assert!((off[i] - (0.5 - g)).abs() < 1e-7, "{off:?}");
+        }
+        let want: f64 = x
+            .iter()
+            .map(|x| (2.0 * (x - 0.5f64).max(0.0)).powi(2))
+            .sum();
+        let got = t.get("off-loss").unwrap();
+        assert_eq!(got.len(), 2);
+        assert!((got[1] - want).abs() < 1e-7, "{got:?} vs {want}");
+        // Without `off` there are no such columns; a unit the model lacks is refused.
+        s.off.clear();
+        assert!(
+            output_sgd(&s, &basis(2), &data)
+                .unwrap()
+                .get("off.1")
+                .is_none()
+        );
+        s.off = vec![2];
+        let err = output_sgd(&s, &basis(2), &data).unwrap_err().to_string();
+        assert!(err.contains("unit 2"), "{err}");
+        s.off = vec![1, 0];
+        assert_eq!(s.validate()[0].0, "off");
+    }
+
+    #[test]
+    fn dropout_units_limits_which_units_are_dropped() {
+        // On a 4-unit model, listing all four units is plain dropout (the same draws), and
+        // listing fewer changes the fit.
+        let (data, model) = (line_data(), basis(4));
+        let mut all = spec();
+        all.dropout = 0.5;
+        let plain = output_sgd(&all, &model, &data).unwrap();
+        all.dropout_units = vec![0, 1, 2, 3];
+        assert_eq!(output_sgd(&all, &model, &data).unwrap(), plain);
+        all.dropout_units = vec![1];
+        let one = output_sgd(&all, &model, &data).unwrap();
+        assert_ne!(one.get("y.2"), plain.get("y.2"));
+        // One step from zero weights with dropout on the only unit, p = 0.5: its feature is
+        // 0 or 2x, but the bias's is always 1.
+        let two = Dataset {
+            x: vec![0.25, 0.75],
+            y: vec![1.0, 3.0],
+        };
+        let mut s = spec();
+        s.init = None;
+        s.snapshots = vec![0, 1];
+        s.dropout = 0.5;
+        s.dropout_units = vec![0];
+        let t = output_sgd(&s, &basis(1), &two).unwrap();
+        // The bias always takes the plain step 0.1·(1 + 3) = 0.4: f(0) = 0.4.
+        assert!((t.get("y.1").unwrap()[0] - 0.4).abs() < 1e-15);
+        s.dropout_units = vec![1];
+        let err = output_sgd(&s, &basis(1), &two).unwrap_err().to_string();
+        assert!(err.contains("dropout-units: unit 1"), "{err}");
     }
 
     #[test]
