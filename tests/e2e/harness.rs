@@ -42,7 +42,7 @@ pub fn build_real(figure: &str) -> BTreeMap<String, Vec<f64>> {
         .plot
         .clone()
         .unwrap_or_else(|| panic!("{figure} failed: {:?}", report.figures[0].status));
-    pipeline::stages::PlotArtifact::decode(
+    pipeline::plot_stage::PlotArtifact::decode(
         done.payload()
             .expect("builds without outputs load the plot"),
     )

@@ -2,6 +2,7 @@
 
 mod browser;
 mod ch05;
+mod checks;
 mod cli;
 mod crash;
 mod harness;

@@ -6,6 +6,12 @@ use crate::harness::PipelineTest;
 /// (file, anchor text, byte offset of the error inside the anchor, message fragments)
 const EXPECTED: &[(&str, &str, usize, &[&str])] = &[
     (
+        "bad-check.toml",
+        "[0.8, 0.2]",
+        0,
+        &["in check 1: `left.within`: must be `[lo, hi]` with lo ≤ hi"],
+    ),
+    (
         "bad-colour.toml",
         "[[panel]]",
         0,
@@ -165,7 +171,7 @@ fn bad_specs_fail_the_run_but_valid_figures_still_build() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("1 figure: 1 built, 0 fresh, 0 failed, 12 invalid specs in "),
+        stderr.contains("1 figure: 1 built, 0 fresh, 0 failed, 13 invalid specs in "),
         "{stderr}"
     );
     assert!(

@@ -52,6 +52,8 @@ pub struct BookFigure {
     pub svg_file: String,
     /// The spec text, shown verbatim in a collapsed block.
     pub spec_toml: String,
+    /// The `[[check]]` claims that held when the figure was built: (claim, measured values).
+    pub checks: Vec<(String, String)>,
     /// How the figure was made.
     pub provenance: Provenance,
 }
@@ -505,6 +507,19 @@ fn render_figure(page: &mut String, figure: &BookFigure) {
     }
     page.push_str("</figcaption>\n</figure>\n\n");
 
+    if !figure.checks.is_empty() {
+        page.push_str("Checked on every build of this figure:\n\n");
+        for (claim, measured) in &figure.checks {
+            let _ = writeln!(
+                page,
+                "- ✓ {}: <small>{}</small>",
+                md_text(claim.trim()),
+                md_text(measured)
+            );
+        }
+        page.push('\n');
+    }
+
     let p = &figure.provenance;
     let _ = write!(
         page,
@@ -738,6 +753,7 @@ mod tests {
             caption: "The output is $y = \\phi_0 + \\sum_d \\phi_d h_d$.".into(),
             after: Some("Prince (2023) Fig. 3.3".into()),
             svg_file: format!("{id}.svg"),
+            checks: Vec::new(),
             spec_toml: "[figure]\nid = \"3.3\"\nhidden = [\"$width\"]\n".into(),
             provenance: Provenance {
                 key: "ab12cd".into(),

@@ -119,6 +119,11 @@ pub fn update(
             after: fig.meta.after.clone(),
             svg_file: format!("{}.svg", fig.meta.id),
             spec_toml: fig.source.clone(),
+            checks: lock
+                .checks
+                .iter()
+                .map(|c| (c.claim.clone(), c.measured.clone()))
+                .collect(),
             provenance: Provenance {
                 key: lock.key.clone(),
                 platform: lock.platform.clone(),

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::exec::{Action, Clocks, Done, EntryInfo, Event, ExecReport, Executor};
 use crate::lockfile::FigureLock;
 use crate::plan::{Plan, diff_json};
+use crate::plot_stage::PlotArtifact;
 use crate::progress::{Mode, Progress};
-use crate::stages::PlotArtifact;
 use crate::state::{FigureState, Outputs};
 use crate::workspace::Workspace;
 
@@ -421,17 +421,28 @@ fn write_figure_outputs(
             text.clone()
         }
         _ => {
-            let numbers = art
-                .series()?
+            let series = art.series()?;
+            let numbers = series
                 .iter()
                 .map(|(k, v)| (k.clone(), crate::lockfile::NumberCheck::of(v)))
                 .collect();
+            let checks = fig
+                .checks
+                .iter()
+                .map(|c| {
+                    Ok(crate::lockfile::CheckRecord {
+                        claim: c.claim.clone(),
+                        measured: c.evaluate(&series)?,
+                    })
+                })
+                .collect::<Result<_, String>>()?;
             let lock = FigureLock {
                 figure: fig.meta.id.clone(),
                 platform: platform.to_string(),
                 key,
                 outputs,
                 numbers,
+                checks,
             };
             lock.write_if_changed(&lock_path)?;
             lock.to_text()

@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod book;
 pub mod bookgen;
+pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod digest;
@@ -17,6 +18,7 @@ pub mod lockfile;
 pub mod output;
 pub mod plan;
 pub mod platform;
+pub mod plot_stage;
 pub mod progress;
 pub mod spec;
 pub mod stages;

@@ -27,6 +27,19 @@ pub struct FigureLock {
     /// bitwise equality is not promised.
     #[serde(default)]
     pub numbers: BTreeMap<String, NumberCheck>,
+    /// The figure's `[[check]]` claims, each with the values it was checked on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckRecord>,
+}
+
+/// A `[[check]]` claim that held, and what was measured.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRecord {
+    /// The claim, from the spec.
+    pub claim: String,
+    /// Both sides' measured values, e.g. `max of … = 74 (at x = 16) > min of … = 66 + 3`.
+    pub measured: String,
 }
 
 /// A small fingerprint of one plotted series: its length, sum and evenly spaced samples.

@@ -301,10 +301,16 @@ fn figure_stages(
     if let Some(aggregates) = params.get("aggregates") {
         params_json.extend_from_slice(b"{\"aggregates\":");
         serde_json::to_writer(&mut params_json, aggregates).expect("aggregates serialise");
-        params_json.extend_from_slice(b",\"layout\":");
+        params_json.push(b',');
     } else {
-        params_json.extend_from_slice(b"{\"layout\":");
+        params_json.push(b'{');
     }
+    if let Some(checks) = params.get("checks") {
+        params_json.extend_from_slice(b"\"checks\":");
+        serde_json::to_writer(&mut params_json, checks).expect("checks serialise");
+        params_json.push(b',');
+    }
+    params_json.extend_from_slice(b"\"layout\":");
     serde_json::to_writer(&mut params_json, &params["layout"]).expect("layout serialises");
     params_json.extend_from_slice(b",\"panels\":");
     serde_json::to_writer(&mut params_json, &params["panels"]).expect("panels serialise");

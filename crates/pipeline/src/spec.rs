@@ -163,6 +163,8 @@ pub struct FigureSpec {
     pub swept: BTreeMap<String, Vec<crate::sweep::GridPoint>>,
     /// The `[aggregate.NAME]` tables.
     pub aggregates: BTreeMap<String, crate::sweep::AggregateSpec>,
+    /// The `[[check]]` tables, in order.
+    pub checks: Vec<crate::check::CheckSpec>,
 }
 
 impl FigureSpec {
@@ -188,8 +190,8 @@ impl FigureSpec {
     /// the sections its aggregates reduce. Sorted, without repeats.
     pub fn plot_sources(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for r in self.panels.iter().flat_map(|p| p.references()) {
-            let Some((s, _)) = crate::sweep::split_reference(r) else {
+        for r in self.plot_references() {
+            let Some((s, _)) = crate::sweep::split_reference(&r) else {
                 continue;
             };
             match self.aggregates.get(s) {
@@ -209,8 +211,20 @@ impl FigureSpec {
         out
     }
 
+    /// Every series reference the plot stage resolves: the panels' and then the checks'.
+    pub fn plot_references(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .panels
+            .iter()
+            .flat_map(|p| p.references())
+            .map(str::to_string)
+            .collect();
+        out.extend(self.checks.iter().flat_map(|c| c.references()));
+        out
+    }
+
     /// The plot stage's parameters: `layout` and `panels`, plus `sweep` and `aggregates` when
-    /// the figure has them (so figures without a sweep keep their keys).
+    /// the figure has them and `checks` when it has any (so other figures keep their keys).
     pub fn plot_params(&self) -> serde_json::Value {
         let mut params = serde_json::json!({
             "layout": self.layout,
@@ -219,6 +233,9 @@ impl FigureSpec {
         if !self.aggregates.is_empty() {
             params["aggregates"] = serde_json::to_value(&self.aggregates).expect("serialises");
             params["sweep"] = serde_json::to_value(&self.sweep).expect("serialises");
+        }
+        if !self.checks.is_empty() {
+            params["checks"] = serde_json::to_value(&self.checks).expect("serialises");
         }
         params
     }
@@ -234,6 +251,7 @@ const TOP_LEVEL: &[&str] = &[
     "analysis",
     "aggregate",
     "panel",
+    "check",
 ];
 
 /// Parses and validates one spec; returns the spec if it is valid, and every problem found.
@@ -744,6 +762,36 @@ impl<'a> Parser<'a> {
             },
         }
 
+        // Checks: claims about the plotted numbers, evaluated by the plot stage.
+        let mut checks = Vec::new();
+        match doc.get("check").map(|v| (v, v.get_ref())) {
+            None => {}
+            Some((_, DeValue::Array(items))) => {
+                for (i, item) in items.iter().enumerate() {
+                    let Some(check) = self
+                        .de::<crate::check::CheckSpec>(item, || format!("in check {}: ", i + 1))
+                    else {
+                        continue;
+                    };
+                    let problems = check.validate();
+                    for (field, message) in &problems {
+                        let span = find_path(item, field).unwrap_or(item.span());
+                        self.error(span, format!("in check {}: `{field}`: {message}", i + 1));
+                    }
+                    for r in check.references() {
+                        self.check_plot_reference(&r, item, &section_values, &swept, &aggregates);
+                    }
+                    if problems.is_empty() {
+                        checks.push(check);
+                    }
+                }
+            }
+            Some((v, _)) => self.error(
+                v.span(),
+                "`check` must be an array of tables, written [[check]]",
+            ),
+        }
+
         let slug = self
             .path
             .file_stem()
@@ -761,6 +809,7 @@ impl<'a> Parser<'a> {
             sweep,
             swept,
             aggregates,
+            checks,
         })
     }
 

@@ -2,9 +2,9 @@
 //!
 //! Each section kind calls the crate that owns it (`data::generate`, `models::Model::build`,
 //! `training::least_squares`, `analysis::evaluate` ...); artifacts travel between stages as JSON
-//! (BTreeMaps and f64s, so the bytes are deterministic). The plot stage resolves every panel
-//! reference `SECTION.COLUMN` to numbers and renders the SVG with `plotting`.
-//! Its source is part of every stage's implementation digest (see build.rs).
+//! (BTreeMaps and f64s, so the bytes are deterministic). The plot stage is in
+//! [`crate::plot_stage`].
+//! This file is part of every stage's implementation digest (see build.rs).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,116 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::plan::{Stage, StageKind};
 use crate::spec::{FigureSpec, Section, SectionKind};
 
-/// The output of a plot stage: the SVG and the numbers it plots (for export and cross-platform checks).
-///
-/// Stored as a small container (`UDLPLOT1\n`, the SVG's length as 8 little-endian bytes, the SVG,
-/// then the plotted numbers as canonical JSON) so that a cache hit needs no parsing to write the
-/// SVG or hash the outputs.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlotArtifact {
-    /// The SVG document.
-    pub svg: String,
-    /// The plotted numbers as canonical JSON: reference (`SECTION.COLUMN`) -> values.
-    pub data: Vec<u8>,
-}
-
-const PLOT_MAGIC: &[u8] = b"UDLPLOT1\n";
-
-impl PlotArtifact {
-    /// Builds the artifact from an SVG and the plotted series.
-    pub fn new(svg: String, series: &BTreeMap<String, Vec<f64>>) -> Result<PlotArtifact, String> {
-        Ok(PlotArtifact {
-            svg,
-            data: encode(series)?,
-        })
-    }
-
-    /// The container bytes.
-    pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(PLOT_MAGIC.len() + 8 + self.svg.len() + self.data.len());
-        out.extend_from_slice(PLOT_MAGIC);
-        out.extend_from_slice(&(self.svg.len() as u64).to_le_bytes());
-        out.extend_from_slice(self.svg.as_bytes());
-        out.extend_from_slice(&self.data);
-        out
-    }
-
-    /// Decodes a cached plot output.
-    pub fn decode(bytes: &[u8]) -> Result<PlotArtifact, String> {
-        let bad = || "plot output is not a plot artifact".to_string();
-        let rest = bytes.strip_prefix(PLOT_MAGIC).ok_or_else(bad)?;
-        let (len, rest) = rest.split_first_chunk::<8>().ok_or_else(bad)?;
-        let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| bad())?;
-        if len > rest.len() {
-            return Err(bad());
-        }
-        let (svg, data) = rest.split_at(len);
-        let svg = String::from_utf8(svg.to_vec()).map_err(|_| bad())?;
-        Ok(PlotArtifact {
-            svg,
-            data: data.to_vec(),
-        })
-    }
-
-    /// The plotted numbers.
-    pub fn series(&self) -> Result<BTreeMap<String, Vec<f64>>, String> {
-        serde_json::from_slice(&self.data)
-            .map_err(|e| format!("plotted numbers do not decode: {e}"))
-    }
-
-    /// Output name -> blake3 (hex) of its bytes, as recorded in locks: `svg` and `data`.
-    pub fn output_hashes(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            (
-                "data".to_string(),
-                blake3::hash(&self.data).to_hex().to_string(),
-            ),
-            (
-                "svg".to_string(),
-                blake3::hash(self.svg.as_bytes()).to_hex().to_string(),
-            ),
-        ])
-    }
-
-    /// The plotted numbers as CSV: one column per reference, rows by index (short columns leave blanks).
-    pub fn to_csv(&self) -> Result<String, String> {
-        let series = self.series()?;
-        let names: Vec<&String> = series.keys().collect();
-        let rows = series.values().map(Vec::len).max().unwrap_or(0);
-        let mut out = names
-            .iter()
-            .map(|n| csv_field(n))
-            .collect::<Vec<_>>()
-            .join(",");
-        out.push('\n');
-        for r in 0..rows {
-            let cells: Vec<String> = series
-                .values()
-                .map(|v| v.get(r).map(|x| format!("{x:?}")).unwrap_or_default())
-                .collect();
-            out.push_str(&cells.join(","));
-            out.push('\n');
-        }
-        Ok(out)
-    }
-
-    /// The plotted numbers as pretty JSON (reference -> values).
-    pub fn to_json(&self) -> Result<Vec<u8>, String> {
-        let mut v = serde_json::to_vec_pretty(&self.series()?).expect("series serialise");
-        v.push(b'\n');
-        Ok(v)
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-type Inputs = BTreeMap<String, Arc<Vec<u8>>>;
+pub(crate) type Inputs = BTreeMap<String, Arc<Vec<u8>>>;
 
 /// Runs one stage. Errors are plain messages; the executor adds figure and stage.
 pub fn run(
@@ -301,11 +192,11 @@ pub fn run(
             };
             encode(&table.map_err(|e| e.to_string())?)
         }
-        StageKind::Plot => plot(fig, inputs, style),
+        StageKind::Plot => crate::plot_stage::plot(fig, inputs, style),
     }
 }
 
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
     serde_json::to_vec(value)
         .map_err(|e| format!("cannot encode the output (non-finite numbers?): {e}"))
 }
@@ -343,7 +234,7 @@ fn tables(
 }
 
 /// The columns a section offers to plots.
-fn columns(
+pub(crate) fn columns(
     fig: &FigureSpec,
     name: &str,
     inputs: &Inputs,
@@ -397,54 +288,4 @@ fn columns(
         }
         _ => Err(format!("section `{name}` produces no table to plot")),
     }
-}
-
-fn plot(fig: &FigureSpec, inputs: &Inputs, style: &plotting::Style) -> Result<Vec<u8>, String> {
-    let mut tables: BTreeMap<&str, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
-    let mut series = BTreeMap::new();
-    let mut panels = Vec::new();
-    for spec in &fig.panels {
-        let mut panel = plotting::Panel::new(spec.clone());
-        for r in spec.references() {
-            let (section, column) =
-                crate::sweep::split_reference(r).ok_or_else(|| format!("bad reference `{r}`"))?;
-            if !tables.contains_key(section) {
-                let t = match fig.aggregates.get(section) {
-                    Some(a) => {
-                        let points = fig.swept.get(&a.section).map_or(&[][..], Vec::as_slice);
-                        a.compute(&fig.sweep, points, &mut |p| columns(fig, p, inputs))
-                            .map_err(|e| format!("aggregate `{section}`: {e}"))?
-                    }
-                    None => columns(fig, section, inputs)?,
-                };
-                tables.insert(
-                    fig.sections
-                        .get_key_value(section)
-                        .map(|(k, _)| k.as_str())
-                        .or_else(|| {
-                            fig.aggregates
-                                .get_key_value(section)
-                                .map(|(k, _)| k.as_str())
-                        })
-                        .unwrap_or(section),
-                    t,
-                );
-            }
-            let table = &tables[section];
-            let values = table.get(column).ok_or_else(|| {
-                let names: Vec<&str> = table.keys().map(String::as_str).collect();
-                let hint = crate::diag::nearest(column, names.iter().copied()).map(|b| format!("; did you mean `{section}.{b}`?")).unwrap_or_default();
-                format!("reference `{r}`: section `{section}` has no column `{column}` (it has {}){hint}", names.join(", "))
-            })?;
-            series.insert(r.to_string(), values.clone());
-            panel = panel.with(r, values.clone());
-        }
-        panels.push(panel);
-    }
-    let figure = plotting::Figure {
-        layout: fig.layout.clone(),
-        panels,
-    };
-    let svg = plotting::render_svg(&figure, style).map_err(|e| e.to_string())?;
-    Ok(PlotArtifact::new(svg, &series)?.encode())
 }
