@@ -318,10 +318,11 @@ mod tests {
     }
 
     fn mnist(num: usize, split: f64) -> data::DataSpec {
-        let mut g = data::mnist1d::Mnist1dSpec::default();
-        g.num_samples = num;
-        g.train_split = split;
-        data::DataSpec::Mnist1d(g)
+        data::DataSpec::Mnist1d(data::mnist1d::Mnist1dSpec {
+            num_samples: num,
+            train_split: split,
+            ..Default::default()
+        })
     }
 
     #[test]
