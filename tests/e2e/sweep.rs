@@ -191,4 +191,10 @@ fn double_descent_peaks_at_the_interpolation_threshold() {
         test[1] > test[0] + 2.0 && test[1] > test[2] + 2.0,
         "test error peaks at the threshold: {test:?}"
     );
+    // The dashed line is computed from the swept model and the data set's size:
+    // h² + 52h + 10 = 500, h = (−52 + √(52² + 4·490)) / 2.
+    let h = (-52.0 + (52.0f64 * 52.0 + 4.0 * 490.0).sqrt()) / 2.0;
+    let at = &n["threshold.width"];
+    assert_eq!(at.len(), 1, "{at:?}");
+    assert!((at[0] - h).abs() < 1e-12, "{at:?} vs {h}");
 }

@@ -15,13 +15,14 @@ pub mod posterior;
 pub mod predict;
 pub mod regions;
 mod spec;
+pub mod threshold;
 pub mod transform;
 pub mod variance;
 
 #[cfg(test)]
 mod tests;
 
-pub use spec::{AnalysisSpec, EvaluateSpec, FitErrorSpec, JointsSpec};
+pub use spec::{AnalysisSpec, EvaluateSpec, FitErrorSpec, JointsSpec, SectionPoints};
 
 use data::{Dataset, GridSpec, Table};
 use models::Model;

@@ -57,6 +57,9 @@ pub enum AnalysisSpec {
     Bootstrap(crate::ensemble::BootstrapSpec),
     /// The Gaussian posterior of a model's output layer (`kind = "posterior"`, UDL section 9.3.3).
     Posterior(crate::posterior::PosteriorSpec),
+    /// The hidden width at which an MLP has as many parameters as a data set has training
+    /// examples (`kind = "interpolation-threshold"`, UDL section 8.4).
+    InterpolationThreshold(crate::threshold::InterpolationThresholdSpec),
 }
 
 /// `kind = "evaluate"`: every intermediate series of a model on a grid (see [`crate::evaluate`]).
@@ -133,6 +136,7 @@ impl AnalysisSpec {
         "bias-variance",
         "bootstrap",
         "posterior",
+        "interpolation-threshold",
     ];
 
     /// Deserializes the variant named `kind` from `d` (a table without the `kind` key).
@@ -194,6 +198,9 @@ impl AnalysisSpec {
             "posterior" => {
                 AnalysisSpec::Posterior(crate::posterior::PosteriorSpec::deserialize(d)?)
             }
+            "interpolation-threshold" => AnalysisSpec::InterpolationThreshold(
+                crate::threshold::InterpolationThresholdSpec::deserialize(d)?,
+            ),
             _ => return Ok(None),
         }))
     }
@@ -222,6 +229,7 @@ impl AnalysisSpec {
             AnalysisSpec::BiasVariance(s) => s.validate(),
             AnalysisSpec::Bootstrap(s) => s.validate(),
             AnalysisSpec::Posterior(s) => s.validate(),
+            AnalysisSpec::InterpolationThreshold(_) => Vec::new(),
         }
     }
 
@@ -272,20 +280,33 @@ impl AnalysisSpec {
             AnalysisSpec::Posterior(s) => {
                 vec![("model", s.model.as_str()), ("data", s.data.as_str())]
             }
+            // Reads the specs of its model and data (copied in by `resolve`), not their outputs:
+            // so a swept model does not sweep it.
+            AnalysisSpec::InterpolationThreshold(_) => Vec::new(),
         }
     }
 
     /// Takes in what the analysis reads from the *specs* of other sections, not from their
     /// outputs, so that it becomes part of the analysis's own parameters (and stage key):
     /// `mnist1d-trace` copies the generator parameters of its `data` section, `bias-variance` the
-    /// `noisy-samples` generator of its data (true function, σ, sizes). `data` looks up a
-    /// `[data]` section by name. Problems as `(field path relative to the section, message)`;
-    /// a name that is no section is left to the figure's reference check.
+    /// `noisy-samples` generator of its data (true function, σ, sizes), `interpolation-threshold`
+    /// the architecture of its model and the training-set size of its data. `data` looks up a
+    /// `[data]` section by name; `points` every grid point of a `[data]` or `[model]` section by
+    /// its name before any sweep (one for an unswept section, none if there is no such section).
+    /// Problems as `(field path relative to the section, message)`; a name that is no section
+    /// is left to the figure's reference check (`interpolation-threshold`, whose names are no
+    /// stage inputs, reports it itself).
     pub fn resolve<'a>(
         &mut self,
         data: impl Fn(&str) -> Option<&'a data::DataSpec>,
+        points: &SectionPoints<'a>,
     ) -> Vec<(String, String)> {
         match self {
+            AnalysisSpec::InterpolationThreshold(s) => {
+                let models = (points.models)(&s.model);
+                let data = (points.data)(&s.data);
+                s.resolve(&models, &data)
+            }
             AnalysisSpec::Mnist1dTrace(s) => {
                 let target = data(&s.data);
                 s.resolve(target)
@@ -297,6 +318,15 @@ impl AnalysisSpec {
             _ => Vec::new(),
         }
     }
+}
+
+/// Lookups of every grid point of a section by its name before any sweep (see
+/// [`AnalysisSpec::resolve`]).
+pub struct SectionPoints<'a> {
+    /// The `[data]` sections named so.
+    pub data: &'a dyn Fn(&str) -> Vec<&'a data::DataSpec>,
+    /// The `[model]` sections named so.
+    pub models: &'a dyn Fn(&str) -> Vec<&'a models::ModelSpec>,
 }
 
 /// `("columns", section)` for each distinct section named by column references.

@@ -636,11 +636,48 @@ impl<'a> Parser<'a> {
                 _ => None,
             })
             .collect();
+        // Every grid point of a data or model section under its name before the sweep.
+        let mut data_points: BTreeMap<String, Vec<data::DataSpec>> = BTreeMap::new();
+        let mut model_points: BTreeMap<String, Vec<models::ModelSpec>> = BTreeMap::new();
+        for (kind, name, _) in &raw {
+            let names: Vec<&String> = match swept.get(name) {
+                Some(points) => points.iter().map(|p| &p.name).collect(),
+                None => vec![name],
+            };
+            for n in names {
+                match sections.get(n) {
+                    Some(Section::Data(d)) if *kind == SectionKind::Data => {
+                        data_points.entry(name.clone()).or_default().push(d.clone())
+                    }
+                    Some(Section::Model(m)) if *kind == SectionKind::Model => model_points
+                        .entry(name.clone())
+                        .or_default()
+                        .push(m.clone()),
+                    _ => {}
+                }
+            }
+        }
+        let data_of = |n: &str| {
+            data_points
+                .get(n)
+                .map(|v| v.iter().collect())
+                .unwrap_or_default()
+        };
+        let models_of = |n: &str| {
+            model_points
+                .get(n)
+                .map(|v| v.iter().collect())
+                .unwrap_or_default()
+        };
+        let points = analysis::SectionPoints {
+            data: &data_of,
+            models: &models_of,
+        };
         for (name, section) in sections.iter_mut() {
             let Section::Analysis(analysis) = section else {
                 continue;
             };
-            for (field, message) in analysis.resolve(|n| data_specs.get(n)) {
+            for (field, message) in analysis.resolve(|n| data_specs.get(n), &points) {
                 let value: &Spanned<DeValue<'a>> = &section_values[name.as_str()].1;
                 let span = find_path(value, &field).unwrap_or(value.span());
                 self.error(span, format!("in [analysis.{name}]: `{field}`: {message}"));

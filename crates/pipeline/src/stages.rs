@@ -189,6 +189,10 @@ pub fn run(
                     &input(inputs, &s.model)?,
                     &input(inputs, &s.data)?,
                 ),
+                // The spec parser copied the architecture and training-set size in.
+                analysis::AnalysisSpec::InterpolationThreshold(s) => {
+                    analysis::threshold::interpolation_threshold(s)
+                }
             };
             encode(&table.map_err(|e| e.to_string())?)
         }
