@@ -156,11 +156,40 @@ fn figure_9_10_input_noise_smooths_the_fit() {
         .iter()
         .map(|run| curvature(col(&art, &format!("{run}.y.0"))))
         .collect();
+    // Here 0.29, 0.059, 0.039.
     assert!(
         c[1] < c[0] && c[2] < c[1],
         "curvature by sigma_x 0, 0.6, 1.0: {c:?}"
     );
     assert!(c[2] < c[0] / 2.0, "curvature by sigma_x 0, 0.6, 1.0: {c:?}");
+    // Smoother, but with sigma_x = 0.6 the fit still follows the data: its root-mean-square
+    // residual at the training points (here 0.27) is under half that of the best flat line,
+    // the data's standard deviation (0.86). On inputs spanning [0, 1] instead of [0, 8] this
+    // noise flattens the fit and the test fails.
+    let (tx, ty) = (col(&art, "train.x"), col(&art, "train.y"));
+    let x = col(&art, "noise06.x");
+    let fit = col(&art, "noise06.y.0");
+    let at = |t: f64| -> f64 {
+        // Linear interpolation on the even grid.
+        let step = x[1] - x[0];
+        let i = (((t - x[0]) / step).floor() as usize).min(x.len() - 2);
+        let w = (t - x[i]) / step;
+        fit[i] * (1.0 - w) + fit[i + 1] * w
+    };
+    let n = ty.len() as f64;
+    let rms = (tx
+        .iter()
+        .zip(ty)
+        .map(|(t, y)| (at(*t) - y).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt();
+    let mean = ty.iter().sum::<f64>() / n;
+    let sd = (ty.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / n).sqrt();
+    assert!(
+        rms < sd / 2.0,
+        "sigma_x = 0.6: residual {rms} against the data's spread {sd}"
+    );
 }
 
 /// Largest absolute difference between two functions on the same grid.
@@ -172,31 +201,52 @@ fn max_gap(a: &[f64], b: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The change of slope at grid point `i` of a function sampled on an even grid with step `dx`:
+/// the slope over the `k` steps after `i` minus the slope over the `k` steps before it. For a
+/// piecewise-linear function with one joint at `x[i]` and none within `k` steps of it, this is
+/// that joint's change of slope (a hidden unit's output weight).
+fn bend(y: &[f64], i: usize, k: usize, dx: f64) -> f64 {
+    (y[i + k] - y[i]) / (k as f64 * dx) - (y[i] - y[i - k]) / (k as f64 * dx)
+}
+
 #[test]
-fn figure_9_9_dropout_removes_the_dependence_on_one_unit() {
+fn figure_9_9_dropout_removes_the_kink_and_the_dependence_on_one_unit() {
     let art = build_real("9.9");
-    // Panel b: turning off unit 8 (index 7) of the least-squares fit changes it a lot.
-    let before = max_gap(col(&art, "drop.y.0"), col(&art, "drop.off.0"));
-    // Panel c: after 2000 dropout steps, turning off the same unit changes the fit much less
-    // (here 4.19 before, 0.045 after).
-    let after = max_gap(col(&art, "drop.y.1"), col(&art, "drop.off.1"));
-    assert!(before > 1.0, "turning unit 8 off moves the fit by {before}");
-    assert!(
-        after < before / 4.0,
-        "turning unit 8 off moves the fit by {before} before dropout, {after} after"
-    );
-    // The kink made by units 7, 8, 9 of the book (joints at 6/14, 7/14, 8/14) is gone: the
-    // total curvature on [0.4, 0.6] falls tenfold.
     let x = col(&art, "drop.x");
-    let local = |y: &[f64]| -> f64 {
-        let keep: Vec<f64> = x
-            .iter()
-            .zip(y)
-            .filter(|(x, _)| (0.4..=0.6).contains(*x))
-            .map(|(_, y)| *y)
-            .collect();
-        curvature(&keep)
-    };
-    let (c0, c1) = (local(col(&art, "drop.y.0")), local(col(&art, "drop.y.1")));
-    assert!(c1 < c0 / 10.0, "curvature on [0.4, 0.6]: {c0} -> {c1}");
+    assert_eq!(x.len(), 401);
+    let dx = x[1] - x[0];
+    // x = 0.5 (grid point 200) is the joint of unit 7, the book's eighth; the kink's other
+    // joints, 6/14 and 8/14, are 28.6 grid points away.
+    assert!((x[200] - 0.5).abs() < 1e-12);
+    let (fit, trained) = (col(&art, "drop.y.0"), col(&art, "drop.y.1"));
+    let (off_fit, off_trained) = (col(&art, "drop.off.0"), col(&art, "drop.off.1"));
+    // Panel a: the fit keeps the kink, the slope falling by about 25 at x = 0.5 (the start's
+    // -28 plus what the data ask of that unit; here -25.1).
+    let before = bend(fit, 200, 20, dx);
+    assert!(before < -10.0, "the fit bends by {before} at x = 0.5");
+    // Panel b: without the eighth unit the right-hand side goes up: by -w/2 at x = 1 (12.6).
+    let rise = off_fit[400] - fit[400];
+    assert!(
+        (rise + before / 2.0).abs() < 1e-6 && rise > 5.0,
+        "turning unit 8 off raises f(1) by {rise}"
+    );
+    // Panel c: after 2000 dropout steps the kink is gone (a bend of 0.08) ...
+    let after = bend(trained, 200, 20, dx);
+    assert!(
+        after.abs() < before.abs() / 5.0,
+        "the bend at x = 0.5: {before} before dropout training, {after} after"
+    );
+    // ... and turning the same unit off changes the function much less (12.6 before, 0.04
+    // after).
+    let (gap0, gap1) = (max_gap(fit, off_fit), max_gap(trained, off_trained));
+    assert!(
+        gap1 < gap0 / 4.0,
+        "turning unit 8 off moves the fit by {gap0} before dropout training, {gap1} after"
+    );
+    // Away from the kink the fit barely changes (left of the kink's first joint, 6/14: 0.12).
+    let left = max_gap(&fit[..160], &trained[..160]);
+    assert!(
+        left < 0.3,
+        "dropout training moved the left of the fit by {left}"
+    );
 }

@@ -353,15 +353,7 @@ mod tests {
     use super::*;
     use data::FunctionSpec;
     use data::forms::PolynomialSpec;
-
-    fn basis(regions: usize) -> Model {
-        Model::build(&models::ModelSpec::ReluBasis(models::ReluBasisSpec {
-            regions,
-            start: 0.0,
-            stop: 1.0,
-        }))
-        .unwrap()
-    }
+    use models::test_support::unit_relu_basis as basis;
 
     fn generator(function: FunctionSpec, noise: f64, sets: usize) -> NoisySamplesSpec {
         NoisySamplesSpec {
@@ -371,6 +363,7 @@ mod tests {
             seed: 3,
             sets,
             interval: [0.0, 1.0],
+            omit: None,
         }
     }
 
@@ -404,7 +397,7 @@ mod tests {
 
     #[test]
     fn bias_and_variance_are_the_moments_of_the_fits() {
-        let g = generator(FunctionSpec::ExpSin {}, 0.3, 4);
+        let g = generator(FunctionSpec::ExpSin { period: 1.0 }, 0.3, 4);
         let data = g.generate();
         let models = [basis(1), basis(3)];
         let t = bias_variance(&spec(&g, 2, 4), &models, &data).unwrap();
@@ -421,7 +414,7 @@ mod tests {
             for (i, &x) in xs.iter().enumerate() {
                 let mean = fits.iter().map(|f| f[i]).sum::<f64>() / 4.0;
                 let v = fits.iter().map(|f| (f[i] - mean).powi(2)).sum::<f64>() / 4.0;
-                let truth = FunctionSpec::ExpSin {}.eval(x);
+                let truth = FunctionSpec::ExpSin { period: 1.0 }.eval(x);
                 assert!((t.get(&format!("mean.{m}")).unwrap()[i] - mean).abs() < 1e-12);
                 assert!((t.get(&format!("variance-at.{m}")).unwrap()[i] - v).abs() < 1e-12);
                 // Mean squared distance to the truth = bias² + variance, point by point.
@@ -443,7 +436,7 @@ mod tests {
 
     #[test]
     fn bias_variance_needs_several_noisy_sets() {
-        let g = generator(FunctionSpec::ExpSin {}, 0.3, 1);
+        let g = generator(FunctionSpec::ExpSin { period: 1.0 }, 0.3, 1);
         let issues = spec(&g, 1, 0).validate();
         assert_eq!(issues[0].0, "data");
         let mut s = spec(&g, 1, 0);
@@ -456,7 +449,7 @@ mod tests {
 
     #[test]
     fn bootstrap_is_seeded_and_fits_each_resample() {
-        let data = generator(FunctionSpec::ExpSin {}, 0.3, 1).generate();
+        let data = generator(FunctionSpec::ExpSin { period: 1.0 }, 0.3, 1).generate();
         let spec = BootstrapSpec {
             model: "m".into(),
             data: "d".into(),

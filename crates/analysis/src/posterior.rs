@@ -208,15 +208,7 @@ pub fn posterior(spec: &PosteriorSpec, model: &Model, data: &Dataset) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn basis(regions: usize) -> Model {
-        Model::build(&models::ModelSpec::ReluBasis(models::ReluBasisSpec {
-            regions,
-            start: 0.0,
-            stop: 1.0,
-        }))
-        .unwrap()
-    }
+    use models::test_support::unit_relu_basis as basis;
 
     fn spec(prior: f64, noise: f64, samples: usize) -> PosteriorSpec {
         PosteriorSpec {
@@ -257,12 +249,13 @@ mod tests {
     #[test]
     fn posterior_mean_is_the_ridge_fit_and_samples_spread_by_the_covariance() {
         let data = data::NoisySamplesSpec {
-            function: data::FunctionSpec::ExpSin {},
+            function: data::FunctionSpec::ExpSin { period: 1.0 },
             points: 15,
             noise: 0.3,
             seed: 1,
             sets: 1,
             interval: [0.0, 1.0],
+            omit: None,
         }
         .generate();
         let model = basis(5);

@@ -5,6 +5,8 @@
 //! (one point per equal stratum, i = 0..I−1, in order) and y_i = f(x_i) + ε_i with
 //! ε_i ~ N(0, σ²). With `sets = S` the generator makes S such data sets one after another from
 //! one random stream and stores them back to back: rows s·I..(s+1)·I are data set s.
+//! With `omit = [c, d]` (one data set only) the points with c < x_i < d are left out after the
+//! draw, so the others are exactly those of the full draw: a data set with a gap (figure 9.9).
 //!
 //! The stream is NumPy's legacy `RandomState` ([`crate::mnist1d::RandomState`]) seeded with
 //! `seed`, drawn in the notebook's order: per data set, the I uniforms of the inputs, then the
@@ -28,6 +30,7 @@ pub const MAX_NOISY_SAMPLES: usize = 10_000_000;
 /// noise = 0.3        # σ of the Gaussian noise
 /// seed = 1
 /// sets = 100         # optional, default 1
+/// omit = [0.4, 0.6]  # optional: leave out the points inside (one data set only)
 /// ```
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -46,6 +49,9 @@ pub struct NoisySamplesSpec {
     /// The interval `[a, b]` cut into `points` strata (default `[0, 1]`).
     #[serde(default = "unit", skip_serializing_if = "is_unit")]
     pub interval: [f64; 2],
+    /// `[c, d]`: leave out the points with c < x < d after drawing (one data set only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub omit: Option<[f64; 2]>,
 }
 
 fn one() -> usize {
@@ -104,6 +110,25 @@ impl NoisySamplesSpec {
                 format!("expected [a, b] with b > a, found [{a}, {b}]"),
             ));
         }
+        if let Some([c, d]) = self.omit {
+            crate::check_finite("omit[0]", c, &mut issues);
+            crate::check_finite("omit[1]", d, &mut issues);
+            if c.is_finite() && d.is_finite() && d <= c {
+                issues.push((
+                    "omit".into(),
+                    format!("expected [c, d] with d > c, found [{c}, {d}]"),
+                ));
+            }
+            if self.sets != 1 {
+                issues.push((
+                    "omit".into(),
+                    format!(
+                        "expected one data set with `omit`, found sets = {}",
+                        self.sets
+                    ),
+                ));
+            }
+        }
         issues
     }
 
@@ -125,6 +150,21 @@ impl NoisySamplesSpec {
             for &xi in &x[start..] {
                 y.push(self.function.eval(xi) + rng.normal(0.0, self.noise));
             }
+        }
+        if let Some([c, d]) = self.omit {
+            let keep = |xi: &f64| !(c < *xi && *xi < d);
+            let kept: Vec<bool> = x.iter().map(keep).collect();
+            let pick = |v: Vec<f64>| -> Vec<f64> {
+                v.into_iter()
+                    .zip(&kept)
+                    .filter(|(_, k)| **k)
+                    .map(|(v, _)| v)
+                    .collect()
+            };
+            return Dataset {
+                x: pick(x),
+                y: pick(y),
+            };
         }
         Dataset { x, y }
     }

@@ -44,7 +44,7 @@ fn grid_validation_names_fields() {
 
 #[test]
 fn functions_match_closed_forms() {
-    let exp_sin = FunctionSpec::ExpSin {};
+    let exp_sin = FunctionSpec::ExpSin { period: 1.0 };
     assert_close(exp_sin.eval(0.0), 1.0, 1e-15);
     assert_close(exp_sin.eval(0.25), std::f64::consts::E, 1e-14);
     assert_close(exp_sin.eval(0.75), 1.0 / std::f64::consts::E, 1e-14);
@@ -127,7 +127,7 @@ fn serialize_round_trips_through_from_kind() {
             x: GridSpec::new(0.0, 1.0, 11),
         }),
         DataSpec::Function(FunctionDataSpec {
-            function: FunctionSpec::ExpSin {},
+            function: FunctionSpec::ExpSin { period: 1.0 },
             x: GridSpec::new(0.0, 1.0, 11),
         }),
         DataSpec::Points(PointsSpec {
@@ -160,7 +160,7 @@ fn validate_reports_points_shapes() {
     );
 
     let spec = DataSpec::Function(FunctionDataSpec {
-        function: FunctionSpec::ExpSin {},
+        function: FunctionSpec::ExpSin { period: 1.0 },
         x: GridSpec::new(0.0, 1.0, 1),
     });
     assert_eq!(paths(&spec.validate()), vec!["x.num"]);
@@ -233,7 +233,7 @@ fn toml_sections_parse() {
     assert!(matches!(
         from_toml(doc, "smooth"),
         Ok(DataSpec::Function(FunctionDataSpec {
-            function: FunctionSpec::ExpSin {},
+            function: FunctionSpec::ExpSin { period: 1.0 },
             ..
         }))
     ));
@@ -253,12 +253,13 @@ fn toml_sections_parse() {
 
 fn noisy(points: usize, sets: usize) -> NoisySamplesSpec {
     NoisySamplesSpec {
-        function: FunctionSpec::ExpSin {},
+        function: FunctionSpec::ExpSin { period: 1.0 },
         points,
         noise: 0.3,
         seed: 1,
         sets,
         interval: [0.0, 1.0],
+        omit: None,
     }
 }
 
@@ -306,6 +307,42 @@ fn noisy_samples_follow_the_notebook_stream() {
 }
 
 #[test]
+fn noisy_samples_omit_leaves_out_a_gap_and_keeps_the_other_draws() {
+    // noisy(5, 1) draws x = 0.083, 0.344, 0.400, 0.660, 0.829 (see above): omitting (0.3, 0.7)
+    // leaves points 0 and 4, with the same x and y as in the full draw.
+    let full = noisy(5, 1).generate();
+    let gap = NoisySamplesSpec {
+        omit: Some([0.3, 0.7]),
+        ..noisy(5, 1)
+    }
+    .generate();
+    assert_eq!(gap.x, vec![full.x[0], full.x[4]]);
+    assert_eq!(gap.y, vec![full.y[0], full.y[4]]);
+    let bad = NoisySamplesSpec {
+        omit: Some([0.7, 0.3]),
+        ..noisy(5, 2)
+    };
+    assert_eq!(paths(&bad.validate()), vec!["omit", "omit"]);
+}
+
+#[test]
+fn exp_sin_period_stretches_the_function() {
+    // exp(sin(2πx/P)): with P = 4, x = 1 is a quarter period (e), x = 3 three quarters (1/e).
+    let f = FunctionSpec::ExpSin { period: 4.0 };
+    assert_close(f.eval(1.0), 1f64.exp(), 1e-15);
+    assert_close(f.eval(3.0), (-1f64).exp(), 1e-15);
+    // The default period is 1, and it is left out when serialised (so old keys stay).
+    let unit: FunctionSpec = serde_json::from_value(json!({ "form": "exp-sin" })).unwrap();
+    assert_eq!(unit, FunctionSpec::ExpSin { period: 1.0 });
+    assert_eq!(
+        serde_json::to_value(&unit).unwrap(),
+        json!({ "form": "exp-sin" })
+    );
+    let bad = FunctionSpec::ExpSin { period: 0.0 };
+    assert_eq!(paths(&bad.validate()), vec!["period"]);
+}
+
+#[test]
 fn noisy_samples_are_seeded_and_validated() {
     let a = noisy(15, 100).generate();
     assert_eq!(a, noisy(15, 100).generate());
@@ -321,7 +358,7 @@ fn noisy_samples_are_seeded_and_validated() {
     }
     .generate();
     for (&x, &y) in clean.x.iter().zip(&clean.y) {
-        assert_eq!(y, FunctionSpec::ExpSin {}.eval(x));
+        assert_eq!(y, FunctionSpec::ExpSin { period: 1.0 }.eval(x));
     }
     let bad = NoisySamplesSpec {
         points: 0,

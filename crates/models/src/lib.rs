@@ -14,6 +14,7 @@ mod derivative;
 pub mod net;
 mod shallow;
 mod spec;
+pub mod test_support;
 
 #[cfg(test)]
 mod tests;

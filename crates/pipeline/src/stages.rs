@@ -43,10 +43,7 @@ pub fn run(
             training::TrainSpec::LeastSquares(s) => {
                 let model: models::Model = input(inputs, &s.model)?;
                 let data: data::Dataset = input(inputs, &s.data)?;
-                encode(
-                    &training::ridge_least_squares(&model, &data, s.ridge)
-                        .map_err(|e| e.to_string())?,
-                )
+                encode(&s.fit(&model, &data).map_err(|e| e.to_string())?)
             }
             training::TrainSpec::Interpolate(s) => {
                 let model: models::Model = input(inputs, &s.model)?;

@@ -237,15 +237,7 @@ fn solve(mut m: Vec<Vec<f64>>) -> Option<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn basis(regions: usize) -> Model {
-        Model::build(&models::ModelSpec::ReluBasis(models::ReluBasisSpec {
-            regions,
-            start: 0.0,
-            stop: 1.0,
-        }))
-        .unwrap()
-    }
+    use models::test_support::unit_relu_basis as basis;
 
     fn spec(free: Vec<usize>, perturb: Option<Perturb>) -> InterpolateSpec {
         InterpolateSpec {

@@ -49,6 +49,39 @@ pub fn ridge_least_squares(model: &Model, data: &Dataset, ridge: f64) -> Result<
     Ok(Model::Shallow(net.with_phi(vec![phi])?))
 }
 
+/// Like [`ridge_least_squares`], but the penalty pulls towards the model's own output layer φ⁰
+/// instead of towards zero: minimises Σ_i (f(x_i) − y_i)² + λ·Σ_j (φ_j − φ⁰_j)². With
+/// φ = φ⁰ + δ this is the ridge fit of δ to the residuals y_i − f⁰(x_i), so it is computed that
+/// way. As λ → 0 it tends to the least-squares fit nearest φ⁰, which is where full-batch
+/// gradient descent from φ⁰ converges: any part of φ⁰ the data cannot see (e.g. a kink of
+/// three units between two data points, UDL fig. 9.9a) is kept, not removed.
+pub fn ridge_least_squares_toward_model(
+    model: &Model,
+    data: &Dataset,
+    ridge: f64,
+) -> Result<Model> {
+    check_data(data)?;
+    let (net, rows) = design_matrix(model, &data.x)?;
+    let start = net.phi()[0].clone();
+    let residuals = Dataset {
+        x: data.x.clone(),
+        y: rows
+            .iter()
+            .zip(&data.y)
+            .map(|(row, y)| y - row.iter().zip(&start).map(|(a, p)| a * p).sum::<f64>())
+            .collect(),
+    };
+    let Model::Shallow(step) = ridge_least_squares(model, &residuals, ridge)? else {
+        unreachable!("a least-squares fit of a shallow model is shallow");
+    };
+    let phi = start
+        .iter()
+        .zip(&step.phi()[0])
+        .map(|(a, d)| a + d)
+        .collect();
+    Ok(Model::Shallow(net.with_phi(vec![phi])?))
+}
+
 /// The design matrix of a one-input, one-output shallow model at inputs `xs`: one row
 /// `[1, h_1(x), …, h_D(x)]` per input (the output is `row · φ`), with the network itself.
 pub fn design_matrix<'a>(

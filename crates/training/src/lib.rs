@@ -25,7 +25,10 @@ mod optim_tests;
 #[cfg(test)]
 mod tests;
 
-pub use least_squares::{design_matrix, least_squares, ridge_least_squares, solve_least_squares};
+pub use least_squares::{
+    design_matrix, least_squares, ridge_least_squares, ridge_least_squares_toward_model,
+    solve_least_squares,
+};
 pub use spec::{LeastSquaresSpec, TrainSpec};
 
 /// Errors of the `training` crate.

@@ -333,16 +333,7 @@ pub fn output_sgd(spec: &OutputSgdSpec, model: &Model, data: &Dataset) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use models::ModelSpec;
-
-    fn basis(regions: usize) -> Model {
-        Model::build(&ModelSpec::ReluBasis(models::ReluBasisSpec {
-            regions,
-            start: 0.0,
-            stop: 1.0,
-        }))
-        .unwrap()
-    }
+    use models::test_support::unit_relu_basis as basis;
 
     fn spec() -> OutputSgdSpec {
         OutputSgdSpec {

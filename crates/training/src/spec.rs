@@ -30,6 +30,7 @@ pub enum TrainSpec {
 /// model = "basis10"   # a [model.*] section
 /// data = "target"     # a [data.*] section
 /// ridge = 0.001       # optional: λ of an L2 penalty on the fitted parameters (UDL eq. 9.5)
+/// toward-model = true # optional: penalise the distance to the model's own output layer
 /// ```
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -41,6 +42,21 @@ pub struct LeastSquaresSpec {
     /// λ of the L2 penalty λ·Σ φ² on the output bias and weights (default 0: plain least squares).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub ridge: f64,
+    /// Penalise λ·Σ (φ − φ⁰)², the distance to the model's own output layer φ⁰, instead of
+    /// λ·Σ φ² (see [`crate::least_squares::ridge_least_squares_toward_model`]); needs `ridge` > 0.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub toward_model: bool,
+}
+
+impl LeastSquaresSpec {
+    /// Fits `model` to `data` as the spec says.
+    pub fn fit(&self, model: &models::Model, data: &data::Dataset) -> crate::Result<models::Model> {
+        if self.toward_model {
+            crate::least_squares::ridge_least_squares_toward_model(model, data, self.ridge)
+        } else {
+            crate::least_squares::ridge_least_squares(model, data, self.ridge)
+        }
+    }
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -83,6 +99,10 @@ impl TrainSpec {
             TrainSpec::LeastSquares(s) if !s.ridge.is_finite() || s.ridge < 0.0 => vec![(
                 "ridge".to_owned(),
                 format!("expected a finite λ ≥ 0, found {}", s.ridge),
+            )],
+            TrainSpec::LeastSquares(s) if s.toward_model && s.ridge == 0.0 => vec![(
+                "toward-model".to_owned(),
+                "expected a ridge λ > 0 with toward-model (it is the penalty's weight)".to_owned(),
             )],
             TrainSpec::LeastSquares(_) => Vec::new(),
             TrainSpec::Optimize(s) => s.validate(),

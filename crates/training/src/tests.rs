@@ -2,7 +2,8 @@
 
 use crate::*;
 use data::{Dataset, FourierSpec, FunctionDataSpec, FunctionSpec, GridSpec};
-use models::{Activation, Model, ModelSpec, ReluBasisSpec, ShallowNet};
+use models::test_support::unit_relu_basis as basis;
+use models::{Activation, Model, ShallowNet};
 use serde_json::json;
 
 fn assert_close(actual: f64, expected: f64, tol: f64) {
@@ -10,15 +11,6 @@ fn assert_close(actual: f64, expected: f64, tol: f64) {
         (actual - expected).abs() <= tol,
         "expected {expected}, got {actual} (tolerance {tol})"
     );
-}
-
-fn basis(regions: usize) -> Model {
-    Model::build(&ModelSpec::ReluBasis(ReluBasisSpec {
-        regions,
-        start: 0.0,
-        stop: 1.0,
-    }))
-    .unwrap()
 }
 
 fn sample(function: FunctionSpec, num: usize) -> Dataset {
@@ -104,7 +96,7 @@ fn solver_rejects_rank_deficient_systems() {
 #[test]
 fn more_regions_fit_a_smooth_target_better() {
     let targets = [
-        FunctionSpec::ExpSin {},
+        FunctionSpec::ExpSin { period: 1.0 },
         FunctionSpec::Fourier(FourierSpec {
             offset: 0.2,
             terms: vec![[1.0, 1.0, 0.0], [0.4, 2.5, 1.0]],
@@ -167,7 +159,7 @@ fn hand_set_network_output_layer_is_refitted() {
 #[test]
 fn underdetermined_fits_fail_clearly() {
     // 10 regions need 11 parameters; 5 points cannot determine them.
-    let data = sample(FunctionSpec::ExpSin {}, 5);
+    let data = sample(FunctionSpec::ExpSin { period: 1.0 }, 5);
     let err = least_squares(&basis(10), &data).unwrap_err();
     assert!(
         matches!(
@@ -336,12 +328,7 @@ fn batch_norm_refuses_a_training_batch_of_one() {
 fn ridge_matches_the_normal_equations_and_shrinks() {
     // One region on [0, 1]: A = [[1, 0], [1, 1]], y = [1, 2]. With λ = 1:
     // (AᵀA + I)φ = Aᵀy → [[3, 1], [1, 2]]φ = [3, 2] → φ = [4/5, 3/5].
-    let model = Model::build(&models::ModelSpec::ReluBasis(models::ReluBasisSpec {
-        regions: 1,
-        start: 0.0,
-        stop: 1.0,
-    }))
-    .unwrap();
+    let model = basis(1);
     let data = Dataset {
         x: vec![0.0, 1.0],
         y: vec![1.0, 2.0],
@@ -360,4 +347,42 @@ fn ridge_matches_the_normal_equations_and_shrinks() {
     };
     assert!(least_squares(&model, &one).is_err());
     assert!(crate::ridge_least_squares(&model, &one, 1e-6).is_ok());
+}
+
+#[test]
+fn ridge_toward_the_model_keeps_what_the_data_cannot_see() {
+    // One region on [0, 1] (f = φ0 + φ1·x) and one point (0, 1): the slope φ1 is unseen.
+    // Starting from φ⁰ = (0, 5) with λ = 1: minimise (δ0 − 1)² + δ0² + δ1² over δ = φ − φ⁰
+    // → δ = (1/2, 0), so φ = (0.5, 5): the slope stays 5 (plain ridge would make it 0).
+    let start = Model::Shallow(
+        models::ShallowNet::new(Activation::Relu, vec![vec![0.0, 1.0]], vec![vec![0.0, 5.0]])
+            .unwrap(),
+    );
+    let one = Dataset {
+        x: vec![0.0],
+        y: vec![1.0],
+    };
+    let fit = crate::ridge_least_squares_toward_model(&start, &one, 1.0).unwrap();
+    let Model::Shallow(net) = &fit else {
+        panic!("a shallow fit")
+    };
+    assert_close(net.phi()[0][0], 0.5, 1e-15);
+    assert_close(net.phi()[0][1], 5.0, 1e-15);
+    let plain = crate::ridge_least_squares(&start, &one, 1.0).unwrap();
+    assert!((plain.forward(&[1.0]).unwrap()[0] - 0.5).abs() < 1e-15);
+    // Through the spec; without a ridge the option is refused.
+    let spec = |ridge: f64| {
+        TrainSpec::LeastSquares(LeastSquaresSpec {
+            model: "m".into(),
+            data: "d".into(),
+            ridge,
+            toward_model: true,
+        })
+    };
+    let TrainSpec::LeastSquares(s) = spec(1.0) else {
+        unreachable!()
+    };
+    assert_eq!(s.fit(&start, &one).unwrap(), fit);
+    assert_eq!(spec(0.0).validate()[0].0, "toward-model");
+    assert!(spec(1.0).validate().is_empty());
 }
