@@ -4,6 +4,7 @@ mod browser;
 mod ch05;
 mod cli;
 mod crash;
+mod fast;
 mod harness;
 mod highdim;
 mod incremental;
