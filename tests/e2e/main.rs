@@ -5,6 +5,7 @@ mod ch05;
 mod checks;
 mod cli;
 mod crash;
+mod fast;
 mod harness;
 mod highdim;
 mod incremental;

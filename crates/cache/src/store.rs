@@ -216,6 +216,22 @@ impl Store {
         Ok(self.peek(key)?.map(|m| m.hash))
     }
 
+    /// The payload hash of `key`'s entry if the stat index vouches for it (its file has exactly
+    /// the stamp recorded when it was last hashed in full), else `None`: one `stat`, nothing
+    /// read, nothing recorded or removed. For callers that fall back to [`Store::probe`] on
+    /// `None` (the pipeline's whole-workspace fast path).
+    pub fn vouched(&self, key: &Key) -> Result<Option<Key>> {
+        let Some(record) = self.index.get(key) else {
+            return Ok(None);
+        };
+        let path = self.object_path(key);
+        match Stamp::read(&path) {
+            Ok(Some(stamp)) if stamp == record.stamp => Ok(Some(record.hash)),
+            Ok(_) => Ok(None),
+            Err(e) => Err(io_err("stat", &path)(e)),
+        }
+    }
+
     /// Checks that an entry exists and its header is sound, without reading or hashing the payload
     /// (for `status`). A missing entry or a damaged header is `None`; nothing is removed.
     pub fn peek(&self, key: &Key) -> Result<Option<EntryMeta>> {

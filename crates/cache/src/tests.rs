@@ -1002,3 +1002,27 @@ fn digest_tree_of_a_missing_dir_is_an_error_naming_it() {
         "{err}"
     );
 }
+
+#[test]
+fn vouched_answers_from_the_index_only_and_never_reads() {
+    let (_dir, store) = new_store();
+    store.put(&key("a"), b"payload", b"").unwrap();
+    // A fresh entry is not in the index: `vouched` does not read it to find out.
+    assert_eq!(store.vouched(&key("a")).unwrap(), None);
+    assert_eq!(store.vouched(&key("nothing")).unwrap(), None);
+    assert!(store.vouch(&key("a")).unwrap());
+    assert_eq!(store.vouched(&key("a")).unwrap(), Some(Key::of(b"payload")));
+    // A changed file (here its length, as a write in the same clock tick may keep the times)
+    // has another stamp: no longer vouched for.
+    let path = entry_path(&store, &key("a"));
+    let mut bytes = fs::read(&path).unwrap();
+    bytes.push(0);
+    fs::write(&path, &bytes).unwrap();
+    assert_eq!(store.vouched(&key("a")).unwrap(), None);
+    // Nor is a deleted entry.
+    store.put(&key("a"), b"payload", b"").unwrap();
+    assert!(store.vouch(&key("a")).unwrap());
+    assert!(store.vouched(&key("a")).unwrap().is_some());
+    fs::remove_file(&path).unwrap();
+    assert_eq!(store.vouched(&key("a")).unwrap(), None);
+}

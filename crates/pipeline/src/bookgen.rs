@@ -40,7 +40,18 @@ pub const CHAPTERS: &[(u32, &str)] = &[
 
 const STAMP: &str = ".pipeline-book-key";
 
-/// Regenerates the chapter pages and rebuilds the book if its inputs changed; returns whether it built.
+/// What [`update`] found: whether it rebuilt the book, and the book's inputs.
+#[derive(Clone, Debug)]
+pub struct BookCheck {
+    /// The book was rebuilt (false when it was up to date).
+    pub built: bool,
+    /// The book's key (written into the built book's stamp file).
+    pub key: String,
+    /// [`hand_written_digest`] of the hand-written pages.
+    pub hand_written: [u8; 32],
+}
+
+/// Regenerates the chapter pages and rebuilds the book if its inputs changed.
 ///
 /// `checked` gives, for figures whose SVG and lock the build just checked or wrote, blake3 (hex)
 /// of the lock file; the other figures' locks are read here. Locks are parsed, and cache entries
@@ -50,7 +61,7 @@ pub fn update(
     store: &cache::Store,
     report: &BuildReport,
     checked: &BTreeMap<String, String>,
-) -> Result<bool, String> {
+) -> Result<BookCheck, String> {
     let book = ws.book_dir();
     // One book build at a time per workspace: two concurrent builds would write the same files.
     let lock_key = cache::Key::of(format!("book {}", book.display()).as_bytes());
@@ -80,14 +91,17 @@ pub fn update(
         hasher.update(fig.source.as_bytes());
         shown.push(fig);
     }
-    hash_hand_written(&book, &mut hasher)?;
+    let hand_written = hand_written_digest(&book)?;
+    hasher.update(&hand_written);
     hasher.update(ws.digests.of("plotting").as_bytes());
     let book_key = hasher.finalize().to_hex().to_string();
-    let stamp = book.join("build").join(STAMP);
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == book_key)
-        && book.join("build").join("index.html").is_file()
-    {
-        return Ok(false);
+    let (stamp, index) = built_book_files(&book);
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == book_key) && index.is_file() {
+        return Ok(BookCheck {
+            built: false,
+            key: book_key,
+            hand_written,
+        });
     }
 
     let statuses: BTreeMap<&str, (&FigureStatus, Option<&crate::exec::Done>)> = report
@@ -148,10 +162,27 @@ pub fn update(
     let memo = ws.cache_dir.join("pipeline").join("math.json");
     crate::book::build_with_memo(&book, Some(&memo)).map_err(|e| chain(&e))?;
     crate::output::write_if_changed(&stamp, book_key.as_bytes())?;
-    Ok(true)
+    Ok(BookCheck {
+        built: true,
+        key: book_key,
+        hand_written,
+    })
 }
 
-/// Hashes book.toml and the hand-written pages (everything in src/ that the pipeline does not generate).
+/// The built book's stamp file (holding the key it was built for) and its index page.
+pub fn built_book_files(book: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let build = book.join("build");
+    (build.join(STAMP), build.join("index.html"))
+}
+
+/// blake3 of book.toml and the hand-written pages (everything in src/ that the pipeline does
+/// not generate), with their names.
+pub fn hand_written_digest(book: &Path) -> Result<[u8; 32], String> {
+    let mut h = blake3::Hasher::new();
+    hash_hand_written(book, &mut h)?;
+    Ok(*h.finalize().as_bytes())
+}
+
 fn hash_hand_written(book: &Path, hasher: &mut blake3::Hasher) -> Result<(), String> {
     hasher.update(
         &std::fs::read(book.join("book.toml"))

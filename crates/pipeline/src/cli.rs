@@ -36,6 +36,10 @@ pub struct Cli {
     /// Print where the time went as one JSON line on stderr (`timings: {...}`; for `bench pipeline`).
     #[arg(long, global = true, hide = true)]
     pub timings: bool,
+    /// Never take the whole-workspace fast path of a no-op `build` or `status` (for benchmarks
+    /// and tests of the full path).
+    #[arg(long, global = true, hide = true)]
+    pub no_fast: bool,
 }
 
 /// Subcommands.
@@ -209,6 +213,26 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
     };
     let loading = std::time::Instant::now();
     let root = Workspace::find_root(&start_dir)?;
+    // A no-op `build` (of everything) or `status` is answered from the last build's snapshot
+    // when nothing it recorded changed (see `fast`): no spec is parsed, nothing planned.
+    let fast_book = match &cli.command {
+        None => Some(true),
+        Some(Command::Build { figures }) if figures.is_empty() => Some(true),
+        Some(Command::Status) => Some(false),
+        _ => None,
+    };
+    let mut full_because = String::new();
+    if let Some(book) = fast_book.filter(|_| !cli.no_fast) {
+        match crate::fast::check(
+            &root,
+            cli.cache.as_deref(),
+            &crate::digest::Digests::current(),
+            book,
+        ) {
+            Ok(fresh) => return fast_command(&cli, &fresh, loading, out),
+            Err(why) => full_because = why,
+        }
+    }
     let ws = Workspace::load(&root, cli.cache.as_deref())?;
     let load_ms = engine::ms_since(loading);
     let mode = if cli.quiet { Mode::Quiet } else { Mode::Auto };
@@ -227,17 +251,12 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
             };
             let mut report = engine::build(&ws, &opts).map_err(anyhow::Error::msg)?;
             report.timings.load = load_ms;
+            report.timings.full_because = full_because;
             if cli.timings {
                 eprintln!("timings: {}", serde_json::to_string(&report.timings)?);
             }
             if let Some(path) = &cli.log {
-                let mut text = String::new();
-                for e in &report.events {
-                    text.push_str(&serde_json::to_string(e)?);
-                    text.push('\n');
-                }
-                std::fs::write(path, text)
-                    .with_context(|| format!("cannot write the log {}", path.display()))?;
+                write_log(path, &report)?;
             }
             for e in &report.events {
                 match e.action {
@@ -262,7 +281,12 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
             let (plan, states) =
                 engine::inspect_with(&ws, &[], false).map_err(anyhow::Error::msg)?;
             if cli.timings {
-                let t = serde_json::json!({"load": load_ms, "inspect": engine::ms_since(started)});
+                let t = serde_json::json!({
+                    "load": load_ms,
+                    "inspect": engine::ms_since(started),
+                    "fast": false,
+                    "full_because": full_because,
+                });
                 eprintln!("timings: {t}");
             }
             let mut stale_figures = 0;
@@ -404,6 +428,58 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
             Ok(exit(r.corrupt.is_empty()))
         }
     }
+}
+
+/// A no-op `build` or `status` answered by the fast path: the same output as the full path.
+fn fast_command(
+    cli: &Cli,
+    fresh: &crate::fast::Fresh,
+    started: std::time::Instant,
+    out: &mut String,
+) -> Result<ExitCode> {
+    let figures = &fresh.snapshot.figures;
+    if matches!(cli.command, Some(Command::Status)) {
+        if cli.timings {
+            let t = serde_json::json!({"load": engine::ms_since(started), "inspect": 0.0, "fast": true});
+            eprintln!("timings: {t}");
+        }
+        for f in figures {
+            outln!(out, "fresh  {:<6} {}", f.id, f.title);
+        }
+        outln!(
+            out,
+            "{} figures: {} fresh, 0 stale",
+            figures.len(),
+            figures.len()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut report = fresh.report(cli.log.is_some());
+    report.timings = engine::Timings {
+        load: engine::ms_since(started),
+        stages: fresh.stages(),
+        fast: true,
+        ..Default::default()
+    };
+    report.seconds = started.elapsed().as_secs_f64();
+    if cli.timings {
+        eprintln!("timings: {}", serde_json::to_string(&report.timings)?);
+    }
+    if let Some(path) = &cli.log {
+        write_log(path, &report)?;
+    }
+    eprintln!("{}", report.summary(0));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the execution log (JSON lines).
+fn write_log(path: &std::path::Path, report: &engine::BuildReport) -> Result<()> {
+    let mut text = String::new();
+    for e in &report.events {
+        text.push_str(&serde_json::to_string(e)?);
+        text.push('\n');
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write the log {}", path.display()))
 }
 
 fn exit(ok: bool) -> ExitCode {

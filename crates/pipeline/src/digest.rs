@@ -27,6 +27,18 @@ impl Digests {
             .unwrap_or_else(|| panic!("no implementation digest for crate `{name}`"))
     }
 
+    /// One string standing for all the digests (for the fast path's identity).
+    pub fn fingerprint(&self) -> String {
+        let mut s = String::new();
+        for (name, digest) in &self.0 {
+            s.push_str(name);
+            s.push('=');
+            s.push_str(digest);
+            s.push('\n');
+        }
+        s
+    }
+
     /// Replaces one crate's digest, as if its sources had changed (for tests and what-if `status`).
     pub fn with(mut self, name: &str, digest: &str) -> Digests {
         self.0.insert(name.to_string(), digest.to_string());

@@ -106,8 +106,18 @@ pub struct Timings {
     pub outputs: f64,
     /// Checking the book's inputs, and rebuilding it when they changed.
     pub book: f64,
+    /// Recording the fast path's snapshot (after the book).
+    #[serde(default)]
+    pub snapshot: f64,
     /// Stages in the plan.
     pub stages: usize,
+    /// The command took the whole-workspace fast path (`fast`): nothing parsed or planned; the
+    /// time is all in `load`.
+    #[serde(default)]
+    pub fast: bool,
+    /// Why the fast path was not taken (empty when it was, or when it was not tried).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub full_because: String,
 }
 
 impl BuildReport {
@@ -235,6 +245,8 @@ pub fn build_with_store(
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut files: BTreeMap<String, String> = BTreeMap::new();
+    // Figure index -> its outputs' record, for the fast path's snapshot.
+    let mut checked_outputs: BTreeMap<usize, Outputs> = BTreeMap::new();
     if opts.write_outputs {
         let state = crate::state::State::load(ws);
         let mut touched = BTreeMap::new();
@@ -263,6 +275,9 @@ pub fn build_with_store(
                 match write_figure_outputs(ws, fi, done, || ex.payload(p), &platform, outputs) {
                     Ok((lock_hash, record_outputs)) => {
                         files.insert(fig.meta.id.clone(), lock_hash);
+                        if let Some(o) = &record_outputs {
+                            checked_outputs.insert(fi, o.clone());
+                        }
                         record.outputs = record_outputs;
                     }
                     Err(e) => errors.push(format!("figure {}: {e}", fig.meta.id)),
@@ -335,19 +350,32 @@ pub fn build_with_store(
     let started = Instant::now();
     if opts.write_outputs && opts.book {
         match crate::bookgen::update(ws, store, &report, &files) {
-            Ok(built) => {
-                report.book_built = built;
-                if built {
+            Ok(book) => {
+                report.book_built = book.built;
+                if book.built {
                     progress.message(&format!(
                         "built the book into {}",
                         rel(ws, &ws.book_dir().join("build"))
                     ));
                 }
+                if opts.figures.is_empty() {
+                    let started = Instant::now();
+                    crate::fast::record(
+                        ws,
+                        store,
+                        &plan,
+                        &exec.results,
+                        &report,
+                        &checked_outputs,
+                        &book,
+                    );
+                    timings.snapshot = ms_since(started);
+                }
             }
             Err(e) => report.errors.push(format!("book: {e}")),
         }
     }
-    timings.book = ms_since(started);
+    timings.book = ms_since(started) - timings.snapshot;
     report.timings = timings;
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)

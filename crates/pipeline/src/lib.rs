@@ -14,6 +14,7 @@ pub mod diag;
 pub mod digest;
 pub mod engine;
 pub mod exec;
+pub mod fast;
 pub mod lockfile;
 pub mod output;
 pub mod plan;

@@ -111,8 +111,10 @@ impl Progress {
     }
 
     /// A long-running task inside a stage (a training run) starts: a bar of its own on a
-    /// terminal showing `label`, step/total, the current loss and the ETA; on a plain stream a
-    /// line at every tenth of the way.
+    /// terminal showing `label`, step/total, the current loss and the ETA. On a plain stream (a
+    /// log, CI) a step line at a tenth of the way at most, and only once [`PLAIN_EVERY`] has
+    /// passed since the task's last line, so short tasks (a sweep of small trainings) print
+    /// nothing but the line of their finished stage, and long ones at most ten lines.
     pub fn task(&self, label: &str, total: u64) -> Task {
         let bar = self.multi.as_ref().map(|m| {
             let bar = m.add(ProgressBar::new(total));
@@ -131,6 +133,7 @@ impl Progress {
             label: label.to_string(),
             total,
             next_line: total / 10,
+            last_line: std::time::Instant::now(),
         }
     }
 
@@ -150,7 +153,12 @@ pub struct Task {
     label: String,
     total: u64,
     next_line: u64,
+    /// When the task started or last printed a plain line (only paces the log).
+    last_line: std::time::Instant,
 }
+
+/// The least time between two step lines of one task on a plain stream.
+pub const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Task {
     /// `step` of the total is done; the latest loss is `loss`.
@@ -160,12 +168,13 @@ impl Task {
             if step.is_multiple_of(16) || step == self.total {
                 b.set_message(format!("{loss:.4}"));
             }
-        } else if self.plain && step >= self.next_line.max(1) {
+        } else if self.plain && plain_line_due(step, self.next_line, self.last_line.elapsed()) {
             eprintln!(
                 "  {}: step {step}/{} loss {loss:.4}",
                 self.label, self.total
             );
             self.next_line = step + (self.total / 10).max(1);
+            self.last_line = std::time::Instant::now();
         }
     }
 }
@@ -178,6 +187,12 @@ impl Drop for Task {
     }
 }
 
+/// Whether a task on a plain stream prints a step line: past the next tenth of the way, and
+/// [`PLAIN_EVERY`] since its last line.
+fn plain_line_due(step: u64, next_line: u64, since_last: std::time::Duration) -> bool {
+    step >= next_line.max(1) && since_last >= PLAIN_EVERY
+}
+
 fn verb(a: &Action) -> &'static str {
     match a {
         Action::Hit => "fresh",
@@ -185,5 +200,23 @@ fn verb(a: &Action) -> &'static str {
         Action::Rebuilt => "rebuilt (corrupt entry)",
         Action::Failed => "FAILED",
         Action::Skipped => "skipped",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn plain_step_lines_need_a_tenth_of_the_way_and_ten_seconds() {
+        let long = PLAIN_EVERY + Duration::from_millis(1);
+        assert!(plain_line_due(100, 100, long));
+        assert!(!plain_line_due(99, 100, long), "before the next tenth");
+        assert!(
+            !plain_line_due(100, 100, Duration::from_secs(1)),
+            "a short task prints no step lines"
+        );
+        assert!(!plain_line_due(0, 0, long), "step 0 is not progress");
     }
 }

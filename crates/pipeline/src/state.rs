@@ -171,7 +171,7 @@ pub fn read_last(ws: &Workspace, figure_id: &str) -> StageIndex {
 
 /// Replaces `file` by `bytes` via a temporary file and rename, without fsync: for files whose
 /// loss in a crash only costs speed.
-fn write_unsynced(file: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn write_unsynced(file: &Path, bytes: &[u8]) -> Result<(), String> {
     let dir = file.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;

@@ -73,6 +73,18 @@ pub struct Workspace {
     pub figures: Vec<FigureSpec>,
     /// Every problem found in any spec (invalid figures are left out of `figures`).
     pub diagnostics: Vec<Diagnostic>,
+    /// What the workspace was loaded from, for the fast path's snapshot (`fast`).
+    pub loaded: Loaded,
+}
+
+/// What a [`Workspace`] was loaded from: enough to tell later, from `stat`s, that nothing changed.
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    /// [`crate::fast::settings_digest`] of pipeline.toml and the style as read.
+    pub settings: [u8; 32],
+    /// Per valid figure (same order as `figures`): blake3 of its spec's bytes, and the spec's
+    /// stamp taken before it was read, if it had settled.
+    pub specs: Vec<([u8; 32], Option<cache::Stamp>)>,
 }
 
 /// Errors that stop the workspace from loading at all (as opposed to per-figure diagnostics).
@@ -117,10 +129,7 @@ impl Workspace {
                 crate::diag::with_suggestion(e.message().trim()),
             ))
         })?;
-        let cache_dir = match cache_override {
-            Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
-            None => root.join(&project.paths.cache),
-        };
+        let cache_dir = cache_dir(&root, &project, cache_override);
         let style_path = root.join(&project.paths.style);
         let style_text = read(&style_path)?;
         let style = plotting::Style::from_toml_str(&style_text).map_err(|e| {
@@ -137,7 +146,13 @@ impl Workspace {
         let parsed: Vec<Result<Parsed, WorkspaceError>> = files
             .par_iter()
             .map(|rel| {
-                let source = read(&root.join(rel))?;
+                // Stamped before it is read: a write after the read changes the stamp.
+                let path = root.join(rel);
+                let stamp = cache::Stamp::read(&path)
+                    .ok()
+                    .flatten()
+                    .filter(cache::Stamp::is_settled);
+                let source = read(&path)?;
                 let (spec, mut diags) = parse_figure(rel, &source);
                 let Some(spec) = spec else {
                     return Ok((None, diags));
@@ -145,7 +160,7 @@ impl Workspace {
                 // Plot settings that only make sense against the style (colours, ranges, ticks).
                 let problems = plotting::check_specs(&spec.layout, &spec.panels, &style);
                 if problems.is_empty() {
-                    return Ok((Some(spec), diags));
+                    return Ok((Some((spec, stamp)), diags));
                 }
                 for p in problems {
                     let message = p.to_string();
@@ -163,10 +178,15 @@ impl Workspace {
             figures.extend(spec);
         }
         // Figure ids must be unique across the book.
-        figures.sort_by(|a, b| a.order_key().cmp(&b.order_key()).then(a.path.cmp(&b.path)));
+        figures
+            .sort_by(|(a, _), (b, _)| a.order_key().cmp(&b.order_key()).then(a.path.cmp(&b.path)));
         let mut seen: std::collections::BTreeMap<String, PathBuf> = Default::default();
         let mut unique = Vec::new();
-        for f in figures {
+        let mut loaded = Loaded {
+            settings: crate::fast::settings_digest(text.as_bytes(), style_text.as_bytes()),
+            specs: Vec::new(),
+        };
+        for (f, stamp) in figures {
             if let Some(first) = seen.get(&f.meta.id) {
                 let span = id_offset(&f.source);
                 diagnostics.push(Diagnostic::at(
@@ -182,6 +202,9 @@ impl Workspace {
                 continue;
             }
             seen.insert(f.meta.id.clone(), f.path.clone());
+            loaded
+                .specs
+                .push((*blake3::hash(f.source.as_bytes()).as_bytes(), stamp));
             unique.push(f);
         }
         diagnostics.sort();
@@ -193,6 +216,7 @@ impl Workspace {
             digests: crate::digest::Digests::current(),
             figures: unique,
             diagnostics,
+            loaded,
         })
     }
 
@@ -203,15 +227,12 @@ impl Workspace {
 
     /// Where a figure's SVG is written (inside the book's sources).
     pub fn figure_svg_path(&self, fig: &FigureSpec) -> PathBuf {
-        self.book_dir()
-            .join("src")
-            .join("figures")
-            .join(format!("{}.svg", fig.meta.id))
+        svg_path(&self.book_dir(), &fig.meta.id)
     }
 
     /// The lock record beside a figure's spec.
     pub fn lock_path(&self, fig: &FigureSpec) -> PathBuf {
-        self.root.join(fig.path.with_extension("lock"))
+        lock_path(&self.root, &fig.path)
     }
 
     /// Finds figures by id (`3.3`) or slug (`shallow-build-up`); an unknown name is an error listing the nearest.
@@ -251,7 +272,28 @@ impl Workspace {
 }
 
 /// One spec file, parsed: the figure if it is valid, and every problem found in it.
-type Parsed = (Option<FigureSpec>, Vec<Diagnostic>);
+type Parsed = (Option<(FigureSpec, Option<cache::Stamp>)>, Vec<Diagnostic>);
+
+/// The cache directory: `--cache` (made absolute) if given, else pipeline.toml's, under `root`.
+pub fn cache_dir(root: &Path, project: &ProjectSpec, cache_override: Option<&Path>) -> PathBuf {
+    match cache_override {
+        Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()),
+        None => root.join(&project.paths.cache),
+    }
+}
+
+/// Where the SVG of figure `id` is written, in the book at `book_dir`.
+pub fn svg_path(book_dir: &Path, id: &str) -> PathBuf {
+    book_dir
+        .join("src")
+        .join("figures")
+        .join(format!("{id}.svg"))
+}
+
+/// The lock beside the spec at `spec` (relative to `root`).
+pub fn lock_path(root: &Path, spec: &Path) -> PathBuf {
+    root.join(spec.with_extension("lock"))
+}
 
 /// Where the `id = ...` line of the `[figure]` table starts.
 fn id_offset(source: &str) -> usize {
@@ -289,7 +331,7 @@ fn read(path: &Path) -> Result<String, WorkspaceError> {
 }
 
 /// All `*.toml` files under `figures/ch*/`, relative to the root, sorted.
-fn discover(root: &Path, figures: &Path) -> Result<Vec<PathBuf>, WorkspaceError> {
+pub(crate) fn discover(root: &Path, figures: &Path) -> Result<Vec<PathBuf>, WorkspaceError> {
     let dir = root.join(figures);
     let mut out = Vec::new();
     let entries = match std::fs::read_dir(&dir) {

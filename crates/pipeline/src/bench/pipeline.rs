@@ -3,9 +3,10 @@
 //!
 //! Every command is timed from process start to exit by spawning the release binary itself with
 //! `-C DIR` (median of `--runs`, with min and max): the first build of the synthetic workspace,
-//! a no-op `build`, a no-op `status`, and a rebuild after editing one spec's plot colour. The
-//! binary's hidden `--timings` flag splits each no-op build into workspace load, planning, keys,
-//! cache lookups, outputs and the book check. Finally every figure's plot stage is run again
+//! a no-op `build` and `status` (which take the fast path, see `fast`), the same on the full
+//! path (`--no-fast`), and a rebuild after editing one spec's plot colour. The binary's hidden
+//! `--timings` flag says whether a run took the fast path and splits each full no-op build into
+//! workspace load, planning, keys, cache lookups, outputs and the book check. Finally every figure's plot stage is run again
 //! in-process from its cached inputs (decoding them and rendering the SVG) to time it per figure.
 //!
 //! Nothing here touches the current workspace: the book is measured in a temporary copy of its
@@ -88,6 +89,12 @@ struct Column {
     clean: Option<Stat>,
     noop: Stat,
     status: Stat,
+    /// The same with `--no-fast`: the full path (parse, plan, keys, lookups, outputs, book).
+    noop_full: Stat,
+    status_full: Stat,
+    /// How many of the no-op builds and status runs took the fast path.
+    fast_builds: usize,
+    fast_status: usize,
     edit: Option<Edit>,
     split: Split,
     plots: Vec<(String, f64)>,
@@ -133,6 +140,7 @@ struct Split {
     execute: f64,
     outputs: f64,
     book: f64,
+    snapshot: f64,
     inside: f64,
 }
 
@@ -243,7 +251,6 @@ fn measure(exe: &Path, ws: &Bench, opts: &Options, clean: bool) -> Result<Column
 
     note(&format!("{}: {runs} no-op builds", ws.label));
     let mut walls = Vec::new();
-    let mut phases: Vec<Timings> = Vec::new();
     for _ in 0..runs {
         let r = spawn(exe, ws, &["build"])?;
         if !summary(&r).contains(" 0 built") {
@@ -254,9 +261,26 @@ fn measure(exe: &Path, ws: &Bench, opts: &Options, clean: bool) -> Result<Column
             ));
         }
         walls.push(r.ms);
-        phases.push(build_timings(&r)?);
+        col.fast_builds += usize::from(build_timings(&r)?.fast);
     }
     col.noop = Stat::of(walls);
+
+    note(&format!("{}: {runs} no-op builds, full path", ws.label));
+    let mut walls = Vec::new();
+    let mut phases: Vec<Timings> = Vec::new();
+    for _ in 0..runs {
+        let r = spawn(exe, ws, &["--no-fast", "build"])?;
+        if !summary(&r).contains(" 0 built") {
+            return Err(format!(
+                "{}: a no-op build built figures: {}",
+                ws.label,
+                summary(&r)
+            ));
+        }
+        walls.push(r.ms);
+        phases.push(build_timings(&r)?);
+    }
+    col.noop_full = Stat::of(walls);
     col.stages = phases.first().map_or(0, |t| t.stages);
     let med = |f: fn(&Timings) -> f64| median(phases.iter().map(f).collect());
     col.split = Split {
@@ -267,15 +291,23 @@ fn measure(exe: &Path, ws: &Bench, opts: &Options, clean: bool) -> Result<Column
         execute: med(|t| t.execute),
         outputs: med(|t| t.outputs),
         book: med(|t| t.book),
-        inside: med(|t| t.load + t.plan + t.execute + t.outputs + t.book),
+        snapshot: med(|t| t.snapshot),
+        inside: med(|t| t.load + t.plan + t.execute + t.outputs + t.book + t.snapshot),
     };
 
     note(&format!("{}: {runs} no-op status", ws.label));
     let mut walls = Vec::new();
     for _ in 0..runs {
-        walls.push(spawn(exe, ws, &["status"])?.ms);
+        let r = spawn(exe, ws, &["status"])?;
+        walls.push(r.ms);
+        col.fast_status += usize::from(r.timings.as_ref().is_some_and(|t| t["fast"] == true));
     }
     col.status = Stat::of(walls);
+    let mut walls = Vec::new();
+    for _ in 0..runs {
+        walls.push(spawn(exe, ws, &["--no-fast", "status"])?.ms);
+    }
+    col.status_full = Stat::of(walls);
 
     if let Some(spec) = &ws.edit {
         note(&format!(
@@ -668,6 +700,28 @@ fn report(exe: &Path, opts: &Options, cols: &[Column], notes: &[String]) -> Stri
     );
     row(
         &mut out,
+        "  runs that took the fast path (build, status)",
+        cols.iter()
+            .map(|c| {
+                format!(
+                    "{}/{}, {}/{}",
+                    c.fast_builds, c.noop.runs, c.fast_status, c.status.runs
+                )
+            })
+            .collect(),
+    );
+    row(
+        &mut out,
+        "no-op build, full path (--no-fast)",
+        cols.iter().map(|c| stat(&c.noop_full)).collect(),
+    );
+    row(
+        &mut out,
+        "no-op status, full path (--no-fast)",
+        cols.iter().map(|c| stat(&c.status_full)).collect(),
+    );
+    row(
+        &mut out,
         "rebuild after a colour edit",
         cols.iter()
             .map(|c| c.edit.as_ref().map_or("-".into(), |e| stat(&e.wall)))
@@ -705,16 +759,22 @@ fn report(exe: &Path, opts: &Options, cols: &[Column], notes: &[String]) -> Stri
             })
             .collect(),
     );
-    let _ = writeln!(out, "no-op build, split (medians):");
-    let split: [(&str, Cell); 7] = [
+    let _ = writeln!(
+        out,
+        "no-op build on the full path (--no-fast), split (medians):"
+    );
+    let split: [(&str, Cell); 8] = [
         ("  process start and exit, other", |c| {
-            c.noop.median - c.split.inside
+            c.noop_full.median - c.split.inside
         }),
         ("  workspace load + spec parsing", |c| c.split.load),
         ("  planning", |c| c.split.plan),
         ("  executor (keys + lookups, wall)", |c| c.split.execute),
         ("  writing outputs/locks", |c| c.split.outputs),
         ("  book check", |c| c.split.book),
+        ("  fast-path snapshot (compare, write)", |c| {
+            c.split.snapshot
+        }),
         ("  sum of the phases", |c| c.split.inside),
     ];
     for (name, f) in split {
