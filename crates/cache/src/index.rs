@@ -62,6 +62,41 @@ pub struct Stamp {
 }
 
 impl Stamp {
+    /// Appends the stamp's fixed-size binary form (44 bytes, little-endian: len, dev, ino,
+    /// mtime seconds and nanoseconds, ctime seconds and nanoseconds), as the stat index and the
+    /// pipeline's snapshot store it.
+    pub fn write_le(&self, out: &mut Vec<u8>) {
+        for n in [self.len, self.dev, self.ino] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        for (secs, nanos) in [self.mtime, self.ctime] {
+            out.extend_from_slice(&secs.to_le_bytes());
+            out.extend_from_slice(&nanos.to_le_bytes());
+        }
+    }
+
+    /// Reads a stamp written by [`Stamp::write_le`] off the front of `bytes`; `None` if too short.
+    pub fn read_le(bytes: &mut &[u8]) -> Option<Stamp> {
+        fn take<const N: usize>(bytes: &mut &[u8]) -> Option<[u8; N]> {
+            let (head, tail) = bytes.split_first_chunk::<N>()?;
+            *bytes = tail;
+            Some(*head)
+        }
+        Some(Stamp {
+            len: u64::from_le_bytes(take(bytes)?),
+            dev: u64::from_le_bytes(take(bytes)?),
+            ino: u64::from_le_bytes(take(bytes)?),
+            mtime: (
+                i64::from_le_bytes(take(bytes)?),
+                u32::from_le_bytes(take(bytes)?),
+            ),
+            ctime: (
+                i64::from_le_bytes(take(bytes)?),
+                u32::from_le_bytes(take(bytes)?),
+            ),
+        })
+    }
+
     /// The stamp of a file's metadata; `None` where the platform lacks inodes and ctimes (off
     /// Unix), so nothing is ever vouched for there.
     pub fn of(meta: &fs::Metadata) -> Option<Stamp> {
@@ -240,13 +275,7 @@ pub(crate) fn encode(records: &HashMap<Key, Record>) -> Vec<u8> {
         let s = &r.stamp;
         out.extend_from_slice(&key.0);
         out.extend_from_slice(&r.hash.0);
-        out.extend_from_slice(&s.len.to_le_bytes());
-        out.extend_from_slice(&s.dev.to_le_bytes());
-        out.extend_from_slice(&s.ino.to_le_bytes());
-        out.extend_from_slice(&s.mtime.0.to_le_bytes());
-        out.extend_from_slice(&s.mtime.1.to_le_bytes());
-        out.extend_from_slice(&s.ctime.0.to_le_bytes());
-        out.extend_from_slice(&s.ctime.1.to_le_bytes());
+        s.write_le(&mut out);
         out.extend_from_slice(&0u32.to_le_bytes());
     }
     let check = blake3::hash(&out);
@@ -272,13 +301,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<HashMap<Key, Record>> {
         let mut r = Reader(record);
         let key = Key(r.take()?);
         let hash = Key(r.take()?);
-        let stamp = Stamp {
-            len: u64::from_le_bytes(r.take()?),
-            dev: u64::from_le_bytes(r.take()?),
-            ino: u64::from_le_bytes(r.take()?),
-            mtime: (i64::from_le_bytes(r.take()?), u32::from_le_bytes(r.take()?)),
-            ctime: (i64::from_le_bytes(r.take()?), u32::from_le_bytes(r.take()?)),
-        };
+        let stamp = Stamp::read_le(&mut r.0)?;
         records.insert(key, Record { hash, stamp });
     }
     Some(records)

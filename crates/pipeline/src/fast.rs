@@ -467,13 +467,7 @@ fn put_str(w: &mut Vec<u8>, s: &str) {
 }
 
 fn put_stamp(w: &mut Vec<u8>, s: &Stamp) {
-    for n in [s.len, s.dev, s.ino] {
-        w.extend_from_slice(&n.to_le_bytes());
-    }
-    for (secs, nanos) in [s.mtime, s.ctime] {
-        w.extend_from_slice(&secs.to_le_bytes());
-        w.extend_from_slice(&nanos.to_le_bytes());
-    }
+    s.write_le(w);
 }
 
 fn decode(bytes: &[u8]) -> Option<Snapshot> {
@@ -550,19 +544,7 @@ impl Reader<'_> {
     }
 
     fn stamp(&mut self) -> Option<Stamp> {
-        Some(Stamp {
-            len: u64::from_le_bytes(self.take()?),
-            dev: u64::from_le_bytes(self.take()?),
-            ino: u64::from_le_bytes(self.take()?),
-            mtime: (
-                i64::from_le_bytes(self.take()?),
-                u32::from_le_bytes(self.take()?),
-            ),
-            ctime: (
-                i64::from_le_bytes(self.take()?),
-                u32::from_le_bytes(self.take()?),
-            ),
-        })
+        Stamp::read_le(&mut self.0)
     }
 }
 
