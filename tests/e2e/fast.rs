@@ -202,10 +202,16 @@ fn another_cache_a_changed_binary_or_style_leaves_the_fast_path() {
     // build in this process records a snapshot under this test binary's identity.)
     t.build();
     let digests = pipeline::digest::Digests::current();
-    assert!(pipeline::fast::check(t.root(), None, &digests, true).is_ok());
+    let check = pipeline::fast::check(t.root(), None, &digests, true);
+    assert!(
+        matches!(check, pipeline::fast::Check::Fresh(_)),
+        "{check:?}"
+    );
     let changed = digests.with("plotting", "0000");
-    let why = pipeline::fast::check(t.root(), None, &changed, true).unwrap_err();
-    assert!(why.contains("binary"), "{why}");
+    match pipeline::fast::check(t.root(), None, &changed, true) {
+        pipeline::fast::Check::Full(why) => assert!(why.contains("binary"), "{why}"),
+        other => panic!("other digests must not match the snapshot: {other:?}"),
+    }
 
     // The same code in another file (a rebuilt or copied binary): its stamp differs.
     let copy = t.root().join("pipeline-copy");
@@ -251,4 +257,129 @@ fn a_changed_hand_written_page_rebuilds_the_book() {
         before,
         "the book was rebuilt"
     );
+}
+
+/// The small fixture with a second chapter: 4.90, a copy of 3.90 (the same stages and keys).
+fn two_chapters() -> PipelineTest {
+    let t = PipelineTest::new("small");
+    let spec = t.read("figures/ch03/net.toml");
+    std::fs::create_dir_all(t.root().join("figures/ch04")).unwrap();
+    std::fs::write(
+        t.root().join("figures/ch04/net.toml"),
+        spec.replacen("id = \"3.90\"", "id = \"4.90\"", 1),
+    )
+    .unwrap();
+    t
+}
+
+fn stamp(t: &PipelineTest, file: &str) -> Option<cache::Stamp> {
+    cache::Stamp::read(&t.root().join(file)).unwrap()
+}
+
+#[test]
+fn an_edit_takes_the_edit_path_and_leaves_what_the_full_path_leaves() {
+    // Two identical workspaces take the same edit, one on the edit path, one on the full path.
+    let (edit, full) = (two_chapters(), two_chapters());
+    armed(&edit);
+    armed(&full);
+    let ch04_page = stamp(&edit, "book/src/ch04.md");
+    for t in [&edit, &full] {
+        t.edit(
+            "figures/ch03/net.toml",
+            "color = \"cyan\"",
+            "color = \"orange\"",
+        );
+    }
+    let (stderr, events, _) = run(&edit, &["build"]);
+    assert_eq!(timings(&stderr)["edit"], true, "{stderr}");
+    assert!(stderr.contains("4 figures: 1 built, 3 fresh"), "{stderr}");
+    let (full_stderr, full_events, _) = run(&full, &["--no-fast", "build"]);
+    assert_eq!(timings(&full_stderr)["edit"], false);
+    assert_eq!(with(&events, Action::Ran), vec!["3.90/plot"]);
+    assert_eq!(events, full_events, "the same log as the full path's");
+    assert_eq!(edit.outputs(), full.outputs(), "the same SVGs and locks");
+    let key = "book/build/.pipeline-book-key";
+    assert_eq!(edit.read(key), full.read(key), "the same book key");
+    assert!(edit.read("book/src/ch03.md").contains("orange"));
+    assert_eq!(
+        stamp(&edit, "book/src/ch04.md"),
+        ch04_page,
+        "only the edited chapter's page is regenerated"
+    );
+
+    // The full path agrees that the book is current: it does not rebuild it.
+    let index = stamp(&edit, "book/build/index.html");
+    let (stderr, events, _) = run(&edit, &["--no-fast", "build"]);
+    assert!(stderr.contains("0 built"), "{stderr}");
+    assert!(events.iter().all(|e| e.action == Action::Hit));
+    assert_eq!(stamp(&edit, "book/build/index.html"), index);
+
+    // Edit after edit, before anything settles: the edit path each time.
+    for colour in ["#102030", "#102031"] {
+        let text = edit.read("figures/ch03/net.toml");
+        let at = text.find("color = \"").unwrap() + 9;
+        let end = at + text[at..].find('"').unwrap();
+        std::fs::write(
+            edit.root().join("figures/ch03/net.toml"),
+            format!("{}{colour}{}", &text[..at], &text[end..]),
+        )
+        .unwrap();
+        let (stderr, events, _) = run(&edit, &["build"]);
+        assert_eq!(timings(&stderr)["edit"], true, "{stderr}");
+        assert_eq!(with(&events, Action::Ran), vec!["3.90/plot"]);
+        assert!(edit.read("book/src/ch03.md").contains(colour));
+    }
+}
+
+#[test]
+fn edits_the_edit_path_cannot_take_go_the_full_path() {
+    let t = two_chapters();
+    armed(&t);
+    // A new id can move a figure in the book: the full path writes its new SVG.
+    t.edit("figures/ch03/net.toml", "id = \"3.90\"", "id = \"3.95\"");
+    let (stderr, _, _) = run(&t, &["build"]);
+    let why = &timings(&stderr)["full_because"];
+    assert!(why.as_str().unwrap().contains("id or chapter"), "{stderr}");
+    assert!(t.root().join("book/src/figures/3.95.svg").is_file());
+
+    // An invalid spec is reported by the full path, with file and line.
+    armed(&t);
+    t.edit(
+        "figures/ch03/net.toml",
+        "color = \"cyan\"",
+        "colour = \"cyan\"",
+    );
+    t.edit(
+        "figures/ch04/net.toml",
+        "color = \"cyan\"",
+        "colour = \"cyan\"",
+    );
+    let out = t.cli(&["-q", "--timings", "build"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("figures/ch04/net.toml:"), "{stderr}");
+    assert_eq!(timings(&stderr)["edit"], false);
+
+    // An edit while another figure's output is gone: the full path restores that output.
+    t.edit(
+        "figures/ch03/net.toml",
+        "colour = \"cyan\"",
+        "color = \"cyan\"",
+    );
+    t.edit(
+        "figures/ch04/net.toml",
+        "colour = \"cyan\"",
+        "color = \"cyan\"",
+    );
+    armed(&t);
+    t.edit(
+        "figures/ch03/net.toml",
+        "color = \"cyan\"",
+        "color = \"orange\"",
+    );
+    std::fs::remove_file(t.root().join("book/src/figures/3.91.svg")).unwrap();
+    let (stderr, events, _) = run(&t, &["build"]);
+    assert_eq!(timings(&stderr)["edit"], false, "{stderr}");
+    assert_eq!(with(&events, Action::Ran), vec!["3.95/plot"]);
+    assert!(t.root().join("book/src/figures/3.91.svg").is_file());
 }

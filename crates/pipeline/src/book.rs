@@ -194,13 +194,7 @@ pub fn write_pages(book_root: &Path, chapters: &[Chapter]) -> Result<Vec<PathBuf
         source,
     })?;
 
-    let mut written = Vec::new();
-    for chapter in &chapters {
-        let path = src.join(chapter_file_name(chapter.number));
-        if write_if_changed(&path, &render_chapter(chapter))? {
-            written.push(path);
-        }
-    }
+    let mut written = write_chapter_pages(book_root, chapters.iter().copied())?;
     let present: Vec<(&str, &str)> = HAND_WRITTEN_PAGES
         .into_iter()
         .filter(|(file, _)| src.join(file).is_file())
@@ -210,6 +204,24 @@ pub fn write_pages(book_root: &Path, chapters: &[Chapter]) -> Result<Vec<PathBuf
         written.push(summary_path);
     }
     remove_stale_chapters(&src, &chapters)?;
+    Ok(written)
+}
+
+/// Writes `book/src/chNN.md` for each of `chapters` only, leaving SUMMARY.md and the other
+/// chapters' pages as they are (the edit path, which regenerates only the chapters it loaded;
+/// their numbers and titles, and so SUMMARY.md, did not change). Returns the files written.
+pub fn write_chapter_pages<'a>(
+    book_root: &Path,
+    chapters: impl IntoIterator<Item = &'a Chapter>,
+) -> Result<Vec<PathBuf>, BookError> {
+    let src = book_root.join("src");
+    let mut written = Vec::new();
+    for chapter in chapters {
+        let path = src.join(chapter_file_name(chapter.number));
+        if write_if_changed(&path, &render_chapter(chapter))? {
+            written.push(path);
+        }
+    }
     Ok(written)
 }
 
@@ -623,7 +635,7 @@ fn longest_run(text: &str, c: char) -> usize {
 }
 
 /// Chapters sorted by number, after checking numbers, figure ids and svg names.
-fn check_chapters(chapters: &[Chapter]) -> Result<Vec<&Chapter>, BookError> {
+pub fn check_chapters(chapters: &[Chapter]) -> Result<Vec<&Chapter>, BookError> {
     let mut by_number: BTreeMap<u32, &Chapter> = BTreeMap::new();
     let mut anchors: BTreeMap<String, u32> = BTreeMap::new();
     for chapter in chapters {

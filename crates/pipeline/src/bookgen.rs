@@ -10,7 +10,9 @@ use std::path::Path;
 use crate::book::{BookFigure, Chapter, Provenance};
 use crate::engine::{BuildReport, FigureStatus};
 use crate::exec::{Action, EntryInfo};
+use crate::fast::Snapshot;
 use crate::lockfile::FigureLock;
+use crate::spec::FigureSpec;
 use crate::workspace::Workspace;
 
 /// Chapter titles of *Understanding Deep Learning*.
@@ -56,11 +58,17 @@ pub struct BookCheck {
 /// `checked` gives, for figures whose SVG and lock the build just checked or wrote, blake3 (hex)
 /// of the lock file; the other figures' locks are read here. Locks are parsed, and cache entries
 /// consulted for stage times, only when the pages are regenerated.
+///
+/// On the edit path (`base`), `ws` holds whole chapters and the snapshot stands for every other
+/// figure (their specs and locks as it recorded them): only the loaded chapters' pages are
+/// regenerated, the other pages and SUMMARY.md are left as the last build wrote them, and the
+/// book's key is the one a full build would compute.
 pub fn update(
     ws: &Workspace,
     store: &cache::Store,
     report: &BuildReport,
     checked: &BTreeMap<String, String>,
+    base: Option<&Snapshot>,
 ) -> Result<BookCheck, String> {
     let book = ws.book_dir();
     // One book build at a time per workspace: two concurrent builds would write the same files.
@@ -68,8 +76,15 @@ pub fn update(
     let _guard = store
         .lock(&lock_key)
         .map_err(|e| format!("cannot lock the book: {e}"))?;
+    // The key: every shown figure's id, lock and spec, in book order.
     let mut hasher = blake3::Hasher::new();
-    let mut shown = Vec::new();
+    let mut add = |id: &str, lock_hash: &str, spec: &[u8; 32]| {
+        hasher.update(id.as_bytes());
+        hasher.update(lock_hash.as_bytes());
+        hasher.update(spec);
+    };
+    // (figure, blake3 hex of its lock, blake3 of its spec) of the loaded figures shown.
+    let mut shown: Vec<(&FigureSpec, String, [u8; 32])> = Vec::new();
     for fig in &ws.figures {
         let lock_hash = match checked.get(&fig.meta.id) {
             Some(hash) => hash.clone(),
@@ -86,10 +101,40 @@ pub fn update(
                 blake3::hash(&bytes).to_hex().to_string()
             }
         };
-        hasher.update(fig.meta.id.as_bytes());
-        hasher.update(lock_hash.as_bytes());
-        hasher.update(fig.source.as_bytes());
-        shown.push(fig);
+        shown.push((
+            fig,
+            lock_hash,
+            *blake3::hash(fig.source.as_bytes()).as_bytes(),
+        ));
+    }
+    match base {
+        None => {
+            for (fig, lock_hash, spec) in &shown {
+                add(&fig.meta.id, lock_hash, spec);
+            }
+        }
+        Some(base) => {
+            // Book order is the snapshot's: the loaded figures kept their ids.
+            let loaded: BTreeMap<&Path, usize> = ws
+                .figures
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.path.as_path(), i))
+                .collect();
+            for r in &base.figures {
+                match loaded.get(Path::new(&r.path)) {
+                    Some(&i) => {
+                        let id = &ws.figures[i].meta.id;
+                        if let Some((_, lock_hash, spec)) =
+                            shown.iter().find(|(f, _, _)| &f.meta.id == id)
+                        {
+                            add(id, lock_hash, spec);
+                        }
+                    }
+                    None => add(&r.id, &r.lock_hash.to_hex(), &r.spec),
+                }
+            }
+        }
     }
     let hand_written = hand_written_digest(&book)?;
     hasher.update(&hand_written);
@@ -110,7 +155,7 @@ pub fn update(
         .map(|f| (f.id.as_str(), (&f.status, f.plot.as_ref())))
         .collect();
     let mut chapters: BTreeMap<u32, Vec<BookFigure>> = BTreeMap::new();
-    for fig in shown {
+    for (fig, _, _) in shown {
         let path = ws.lock_path(fig);
         let lock = FigureLock::read(&path)?
             .ok_or_else(|| format!("{} disappeared during the build", path.display()))?;
@@ -158,7 +203,12 @@ pub fn update(
             figures,
         })
         .collect();
-    crate::book::write_pages(&book, &chapters).map_err(|e| chain(&e))?;
+    match base {
+        None => crate::book::write_pages(&book, &chapters),
+        Some(_) => crate::book::check_chapters(&chapters)
+            .and_then(|checked| crate::book::write_chapter_pages(&book, checked)),
+    }
+    .map_err(|e| chain(&e))?;
     let memo = ws.cache_dir.join("pipeline").join("math.json");
     crate::book::build_with_memo(&book, Some(&memo)).map_err(|e| chain(&e))?;
     crate::output::write_if_changed(&stamp, book_key.as_bytes())?;

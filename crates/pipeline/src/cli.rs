@@ -222,6 +222,7 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
         _ => None,
     };
     let mut full_because = String::new();
+    let mut edited = None;
     if let Some(book) = fast_book.filter(|_| !cli.no_fast) {
         match crate::fast::check(
             &root,
@@ -229,11 +230,30 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
             &crate::digest::Digests::current(),
             book,
         ) {
-            Ok(fresh) => return fast_command(&cli, &fresh, loading, out),
-            Err(why) => full_because = why,
+            crate::fast::Check::Fresh(fresh) => return fast_command(&cli, &fresh, loading, out),
+            crate::fast::Check::Edited(e) => edited = Some(e),
+            crate::fast::Check::Full(why) => full_because = why,
         }
     }
-    let ws = Workspace::load(&root, cli.cache.as_deref())?;
+    // After an edit, only the edited specs' chapters are loaded and built (the edit path);
+    // anything the edit path cannot take (an invalid spec, a changed id) goes the full path.
+    let mut base = None;
+    let ws = match edited {
+        Some(edited) => {
+            let ws = Workspace::load_only(&root, cli.cache.as_deref(), &edited.specs())?;
+            match edited.mismatch(&ws) {
+                None => {
+                    base = Some(std::sync::Arc::new(edited.snapshot));
+                    ws
+                }
+                Some(why) => {
+                    full_because = why;
+                    Workspace::load(&root, cli.cache.as_deref())?
+                }
+            }
+        }
+        None => Workspace::load(&root, cli.cache.as_deref())?,
+    };
     let load_ms = engine::ms_since(loading);
     let mode = if cli.quiet { Mode::Quiet } else { Mode::Auto };
     let command = cli.command.unwrap_or(Command::Build {
@@ -247,10 +267,12 @@ fn run_into(cli: Cli, out: &mut String) -> Result<ExitCode> {
                 figures,
                 jobs: cli.jobs,
                 progress: mode,
+                base,
                 ..Default::default()
             };
             let mut report = engine::build(&ws, &opts).map_err(anyhow::Error::msg)?;
             report.timings.load = load_ms;
+            report.timings.edit = opts.base.is_some();
             report.timings.full_because = full_because;
             if cli.timings {
                 eprintln!("timings: {}", serde_json::to_string(&report.timings)?);

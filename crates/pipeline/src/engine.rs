@@ -27,6 +27,9 @@ pub struct BuildOptions {
     pub write_outputs: bool,
     /// Build the book after the figures.
     pub book: bool,
+    /// The edit path (`fast`): the workspace holds only the edited chapters, and this snapshot
+    /// stands for every other figure (fresh, with the outputs and book inputs it recorded).
+    pub base: Option<std::sync::Arc<crate::fast::Snapshot>>,
 }
 
 impl Default for BuildOptions {
@@ -37,6 +40,7 @@ impl Default for BuildOptions {
             progress: Mode::Quiet,
             write_outputs: true,
             book: true,
+            base: None,
         }
     }
 }
@@ -72,6 +76,8 @@ pub struct BuildReport {
     pub events: Vec<Event>,
     /// Per selected figure.
     pub figures: Vec<FigureResult>,
+    /// On the edit path, the figures the snapshot stood for (fresh, not in `figures`).
+    pub unchanged: usize,
     /// Whether the book was rebuilt (false when it was up to date or not requested).
     pub book_built: bool,
     /// Errors outside stages (writing outputs, the book).
@@ -115,6 +121,10 @@ pub struct Timings {
     /// time is all in `load`.
     #[serde(default)]
     pub fast: bool,
+    /// The command took the edit path (`fast`): only the edited specs' chapters were loaded,
+    /// planned and built; the snapshot stood for the rest.
+    #[serde(default)]
+    pub edit: bool,
     /// Why the fast path was not taken (empty when it was, or when it was not tried).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub full_because: String,
@@ -144,7 +154,7 @@ impl BuildReport {
         let count =
             |p: fn(&FigureStatus) -> bool| self.figures.iter().filter(|f| p(&f.status)).count();
         let built = count(|s| *s == FigureStatus::Built);
-        let fresh = count(|s| *s == FigureStatus::Fresh);
+        let fresh = count(|s| *s == FigureStatus::Fresh) + self.unchanged;
         let failed = count(|s| matches!(s, FigureStatus::Failed(_)));
         let invalid = if invalid_specs > 0 {
             format!(
@@ -154,7 +164,7 @@ impl BuildReport {
         } else {
             String::new()
         };
-        let n = self.figures.len();
+        let n = self.figures.len() + self.unchanged;
         format!(
             "{n} figure{}: {built} built, {fresh} fresh, {failed} failed{invalid} in {:.2} s",
             if n == 1 { "" } else { "s" },
@@ -247,6 +257,8 @@ pub fn build_with_store(
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     // Figure index -> its outputs' record, for the fast path's snapshot.
     let mut checked_outputs: BTreeMap<usize, Outputs> = BTreeMap::new();
+    // Figure index -> blake3 of its SVG, for SVGs checked in full (for the snapshot too).
+    let mut svgs: BTreeMap<usize, cache::Key> = BTreeMap::new();
     if opts.write_outputs {
         let state = crate::state::State::load(ws);
         let mut touched = BTreeMap::new();
@@ -273,8 +285,11 @@ pub fn build_with_store(
             if let Some(Ok(done)) = ex.result(p) {
                 let outputs = old.and_then(|o| o.outputs.as_ref());
                 match write_figure_outputs(ws, fi, done, || ex.payload(p), &platform, outputs) {
-                    Ok((lock_hash, record_outputs)) => {
+                    Ok((lock_hash, record_outputs, svg_hash)) => {
                         files.insert(fig.meta.id.clone(), lock_hash);
+                        if let Some(h) = svg_hash {
+                            svgs.insert(fi, h);
+                        }
                         if let Some(o) = &record_outputs {
                             checked_outputs.insert(fi, o.clone());
                         }
@@ -321,6 +336,10 @@ pub fn build_with_store(
         warnings,
         ..Default::default()
     };
+    if let Some(base) = &opts.base {
+        report.unchanged = base.figures.len().saturating_sub(selected.len());
+        report.events = with_base_events(ws, &plan, report.events, base);
+    }
     for &fi in &selected {
         let fig = &ws.figures[fi];
         let mut status = FigureStatus::Fresh;
@@ -349,7 +368,7 @@ pub fn build_with_store(
     timings.outputs = ms_since(started);
     let started = Instant::now();
     if opts.write_outputs && opts.book {
-        match crate::bookgen::update(ws, store, &report, &files) {
+        match crate::bookgen::update(ws, store, &report, &files, opts.base.as_deref()) {
             Ok(book) => {
                 report.book_built = book.built;
                 if book.built {
@@ -360,15 +379,17 @@ pub fn build_with_store(
                 }
                 if opts.figures.is_empty() {
                     let started = Instant::now();
-                    crate::fast::record(
-                        ws,
-                        store,
-                        &plan,
-                        &exec.results,
-                        &report,
-                        &checked_outputs,
-                        &book,
-                    );
+                    let built = crate::fast::Built {
+                        plan: &plan,
+                        results: &exec.results,
+                        report: &report,
+                        outputs: &checked_outputs,
+                        svgs: &svgs,
+                        locks: &files,
+                        book: &book,
+                        base: opts.base.as_deref(),
+                    };
+                    crate::fast::record(ws, store, &built);
                     timings.snapshot = ms_since(started);
                 }
             }
@@ -379,6 +400,41 @@ pub fn build_with_store(
     report.timings = timings;
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The edit path's log: the loaded figures' events and a hit for every stage of the figures the
+/// snapshot stood for, in the full path's order (wave by wave, by stage id within a wave).
+fn with_base_events(
+    ws: &Workspace,
+    plan: &Plan,
+    events: Vec<Event>,
+    base: &crate::fast::Snapshot,
+) -> Vec<Event> {
+    let depth: BTreeMap<String, usize> = plan.stages.iter().map(|s| (s.id(), s.depth)).collect();
+    let loaded: BTreeSet<&str> = ws.figures.iter().map(|f| f.meta.id.as_str()).collect();
+    let mut log: Vec<(usize, Event)> = events
+        .into_iter()
+        .map(|e| (depth.get(&e.stage).copied().unwrap_or(0), e))
+        .collect();
+    for f in base
+        .figures
+        .iter()
+        .filter(|f| !loaded.contains(f.id.as_str()))
+    {
+        for s in &f.stages {
+            log.push((
+                s.depth as usize,
+                Event {
+                    stage: format!("{}/{}", f.id, s.name),
+                    action: Action::Hit,
+                    key: s.key.to_hex(),
+                    detail: String::new(),
+                },
+            ));
+        }
+    }
+    log.sort_by(|(da, a), (db, b)| da.cmp(db).then_with(|| a.stage.cmp(&b.stage)));
+    log.into_iter().map(|(_, e)| e).collect()
 }
 
 /// Runs `f` on `pool`, or on the global rayon pool.
@@ -396,8 +452,8 @@ pub fn ms_since(start: Instant) -> f64 {
 
 /// Makes sure a figure's SVG (in the book sources) and lock (beside the spec) hold the output of
 /// its plot stage `done`, writing each only if it differs. Returns blake3 (hex) of the lock's
-/// bytes and the record of the checked files for the state file (`None` while they are too
-/// young to vouch for).
+/// bytes, the record of the checked files for the state file (`None` while they are too young
+/// to vouch for), and blake3 of the SVG's bytes when it was checked in full.
 ///
 /// When `last` (the previous build's record) shows both files unchanged since they were checked
 /// against this very plot output, nothing is read; otherwise the plot payload is loaded
@@ -409,7 +465,7 @@ fn write_figure_outputs(
     payload: impl FnOnce() -> Result<std::sync::Arc<Vec<u8>>, String>,
     platform: &str,
     last: Option<&Outputs>,
-) -> Result<(String, Option<Outputs>), String> {
+) -> Result<(String, Option<Outputs>, Option<cache::Key>), String> {
     let fig = &ws.figures[fi];
     let svg_path = ws.figure_svg_path(fig);
     let lock_path = ws.lock_path(fig);
@@ -422,7 +478,7 @@ fn write_figure_outputs(
         && let (Some(svg), Some(lock)) = (stamp(&svg_path)?, stamp(&lock_path)?)
         && check(&svg, &lock) == last.check
     {
-        return Ok((last.lock.clone(), Some(last.clone())));
+        return Ok((last.lock.clone(), Some(last.clone()), None));
     }
 
     let payload = payload()?;
@@ -485,7 +541,8 @@ fn write_figure_outputs(
         }),
         _ => None,
     };
-    Ok((lock_hash, record))
+    let svg_hash = cache::Key(*blake3::hash(art.svg.as_bytes()).as_bytes());
+    Ok((lock_hash, record, Some(svg_hash)))
 }
 
 /// The state of one stage as seen without running anything.
@@ -640,6 +697,7 @@ pub fn verify(
         progress,
         write_outputs: false,
         book: false,
+        base: None,
     };
     let build = build_with_store(ws, &store, &opts)?;
     let platform = crate::platform::current();

@@ -4,24 +4,34 @@
 //! `.cache/pipeline/snapshot.bin`: an identity (the bytes of `pipeline.toml` and the style, the
 //! cache directory, the implementation digests, the platform and the stamp of the running
 //! binary), the book's key and a digest of its hand-written pages, and per figure the spec's
-//! path, blake3 of its bytes and its [`Stamp`], the stamps of its SVG and lock as the build had
-//! checked them against the plot output, and every stage's name, depth, key and output hash.
+//! path, id, title and chapter, blake3 of its bytes and its [`Stamp`], what vouches for its SVG
+//! and lock as the build had checked them against the plot output, blake3 of the lock, and
+//! every stage's name, depth, key and output hash.
 //!
 //! [`check`] then answers "would a full build do nothing?" from `stat`s alone: the same identity;
 //! the same spec files (listed as discovery lists them), each with its recorded stamp, or else
 //! the same bytes (read and hashed); every stage's cache entry vouched for by the cache's stat
 //! index with the recorded output hash (one `stat` each: a deleted, replaced, truncated or
-//! rewritten entry is not); the SVG and the lock with their recorded stamps; for `build`, the
+//! rewritten entry is not); the SVG and the lock as recorded; for `build`, the
 //! book's hand-written pages and key unchanged and the built book present. Any difference (or
 //! anything unreadable) sends the command down the full path, which parses, plans, looks up
 //! and repairs as before and, when it ends with everything sound, records a new snapshot. Stage
 //! keys are a function of the specs' bytes, the style and the digests, so unchanged inputs mean
 //! unchanged keys, and the recorded keys stand for the ones planning would compute.
 //!
+//! The edit path: when the only difference is the bytes of some specs (an edit) and everything
+//! else checks out, `build` loads, plans and builds only the chapters that hold the edited
+//! specs ([`Edited::specs`]); the snapshot stands for every other figure (its stages are logged
+//! as hits, its lock and spec digests enter the book's key), only the loaded chapters' pages
+//! are regenerated, and the build records the snapshot with the loaded figures' records
+//! replaced. An edited spec with problems, or one whose figure changed id or chapter (book
+//! order and id uniqueness span the book), goes the full path.
+//!
 //! As with the cache's stat index and the output records of `state.json`, a stamp is recorded
 //! only once the file's last change is [`cache::SETTLE`] old (else the spec is hashed by every
-//! check until a build records it), a spec is stamped before it is read (so a write after the
-//! read changes the stamp), and the snapshot only ever saves work: missing, damaged or from
+//! check until a build records it; an SVG or lock the build just wrote is recorded by the
+//! blake3 of its bytes, [`Vouch::Bytes`]), a spec is stamped before it is read (so a write after
+//! the read changes the stamp), and the snapshot only ever saves work: missing, damaged or from
 //! another version, it reads as "no snapshot". Off Unix there are no stamps and no fast path.
 
 use std::collections::BTreeMap;
@@ -37,7 +47,7 @@ use crate::plan::Plan;
 use crate::state::Outputs;
 use crate::workspace::{ProjectSpec, Workspace};
 
-const MAGIC: &[u8; 8] = b"UDLSNAP1";
+const MAGIC: &[u8; 8] = b"UDLSNAP2";
 
 /// Where the snapshot of a cache directory lives.
 pub fn path(cache_dir: &Path) -> PathBuf {
@@ -66,16 +76,41 @@ pub struct FigureRecord {
     pub id: String,
     /// Figure title (for `status`).
     pub title: String,
+    /// Book chapter (its page is regenerated from all of its figures).
+    pub chapter: u32,
     /// blake3 of the spec's bytes.
     pub spec: [u8; 32],
     /// The spec's stamp, taken before it was read, if it had settled.
     pub spec_stamp: Option<Stamp>,
-    /// The SVG's stamp when the build checked it against the plot output.
-    pub svg: Stamp,
-    /// The lock's stamp, likewise.
-    pub lock: Stamp,
+    /// What vouches for the SVG the build checked against the plot output.
+    pub svg: Vouch,
+    /// What vouches for the lock, likewise.
+    pub lock: Vouch,
+    /// blake3 of the lock's bytes (part of the book's key).
+    pub lock_hash: Key,
     /// Every stage of the figure, the plot last.
     pub stages: Vec<StageRecord>,
+}
+
+/// What tells, later, that a file still holds what a build checked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Vouch {
+    /// Its stamp, once settled (one `stat` to check).
+    Stamp(Stamp),
+    /// blake3 of its bytes, while too young for its stamp to vouch (read and hashed to check).
+    Bytes(Key),
+}
+
+impl Vouch {
+    /// Whether the file at `path` still holds what was checked.
+    fn holds(&self, path: &Path) -> bool {
+        match self {
+            Vouch::Stamp(s) => Stamp::read(path).ok().flatten() == Some(*s),
+            Vouch::Bytes(h) => {
+                std::fs::read(path).is_ok_and(|b| blake3::hash(&b).as_bytes() == &h.0)
+            }
+        }
+    }
 }
 
 /// One stage of a [`FigureRecord`].
@@ -190,16 +225,93 @@ impl Fresh {
     }
 }
 
+/// What [`check`] found.
+#[derive(Debug)]
+pub enum Check {
+    /// Nothing changed: a full build would do nothing.
+    Fresh(Fresh),
+    /// Only the bytes of some specs changed, and everything else is as recorded (`build` only):
+    /// the edit path loads and builds the chapters of those specs, the snapshot standing for
+    /// the rest.
+    Edited(Edited),
+    /// Take the full path, for this reason (printed by `--timings`).
+    Full(String),
+}
+
+/// The outcome of a [`check`] that found only edited specs.
+#[derive(Debug)]
+pub struct Edited {
+    /// The snapshot, with the refreshed stamps of specs whose bytes did not change.
+    pub snapshot: Snapshot,
+    /// Indices into `snapshot.figures` of the specs whose bytes changed.
+    pub changed: Vec<usize>,
+}
+
+impl Edited {
+    /// The specs the edit path loads, relative to the root, in book order: every spec of a
+    /// chapter that holds an edited one (the chapter's page is regenerated from all of them).
+    pub fn specs(&self) -> Vec<PathBuf> {
+        let chapters: std::collections::BTreeSet<u32> = self
+            .changed
+            .iter()
+            .map(|&i| self.snapshot.figures[i].chapter)
+            .collect();
+        self.snapshot
+            .figures
+            .iter()
+            .filter(|f| chapters.contains(&f.chapter))
+            .map(|f| PathBuf::from(&f.path))
+            .collect()
+    }
+
+    /// Why the loaded workspace cannot be built on the edit path, if it cannot: a spec with
+    /// problems (the full path reports them in context), or an edited figure whose id or
+    /// chapter changed (book order, uniqueness and pages span the whole book then).
+    pub fn mismatch(&self, ws: &Workspace) -> Option<String> {
+        if !ws.diagnostics.is_empty() {
+            return Some("an edited spec has problems".into());
+        }
+        if ws.figures.len() != self.specs().len() {
+            return Some("an edited spec is not a valid figure".into());
+        }
+        for fig in &ws.figures {
+            let path = fig.path.to_str()?;
+            let same = self
+                .snapshot
+                .figures
+                .iter()
+                .find(|r| r.path == path)
+                .is_some_and(|r| r.id == fig.meta.id && r.chapter == fig.chapter);
+            if !same {
+                return Some(format!("{path}: the figure's id or chapter changed"));
+            }
+        }
+        None
+    }
+}
+
 /// Whether the workspace at `root` (with `--cache` `cache_override`) is exactly as the snapshot
 /// of its cache recorded, so that a full build would do nothing (with `book`, the book's inputs
-/// are checked too; `status` does not need them). `Err` says why not, for `--timings`; the
-/// caller then takes the full path. Nothing is written except refreshed spec stamps.
+/// are checked too; `status` does not need them), or (with `book`) differs only in the bytes of
+/// some specs. Nothing is written except refreshed spec stamps.
 pub fn check(
     root: &Path,
     cache_override: Option<&Path>,
     digests: &crate::digest::Digests,
     book: bool,
-) -> Result<Fresh, String> {
+) -> Check {
+    match check_inner(root, cache_override, digests, book) {
+        Ok(check) => check,
+        Err(why) => Check::Full(why),
+    }
+}
+
+fn check_inner(
+    root: &Path,
+    cache_override: Option<&Path>,
+    digests: &crate::digest::Digests,
+    book: bool,
+) -> Result<Check, String> {
     let root = std::path::absolute(root).map_err(|e| e.to_string())?;
     let settings_bytes =
         std::fs::read(root.join("pipeline.toml")).map_err(|e| format!("pipeline.toml: {e}"))?;
@@ -230,21 +342,34 @@ pub fn check(
         return Err("specs added or removed".into());
     }
     // The specs first: an edit is the usual difference, and the cheapest to see.
-    let refreshed: Vec<(usize, Option<Stamp>)> = snapshot
+    let specs: Vec<SpecState> = snapshot
         .figures
         .par_iter()
-        .enumerate()
-        .map(|(i, f)| check_spec(&root, f).map(|r| r.map(|s| (i, s))))
-        .collect::<Result<Vec<_>, String>>()?
-        .into_iter()
-        .flatten()
+        .map(|f| check_spec(&root, f))
         .collect();
+    let mut changed = Vec::new();
+    let mut refreshed = Vec::new();
+    for (i, state) in specs.into_iter().enumerate() {
+        match state {
+            SpecState::Same => {}
+            SpecState::Restamped(stamp) => refreshed.push((i, stamp)),
+            SpecState::Changed => changed.push(i),
+            SpecState::Unreadable(why) => return Err(why),
+        }
+    }
+    if let Some(&i) = changed.first()
+        && !book
+    {
+        return Err(format!("{} changed", snapshot.figures[i].path));
+    }
     let store = cache::Store::open(&cache_dir).map_err(|e| e.to_string())?;
     let book_dir = root.join(&project.paths.book);
     snapshot
         .figures
         .par_iter()
-        .try_for_each(|f| check_built(&root, &book_dir, &store, f))?;
+        .enumerate()
+        .filter(|(i, _)| changed.binary_search(i).is_err())
+        .try_for_each(|(_, f)| check_built(&root, &book_dir, &store, f))?;
     if book {
         if crate::bookgen::hand_written_digest(&book_dir).ok() != Some(snapshot.hand_written) {
             return Err("hand-written book pages changed".into());
@@ -256,36 +381,65 @@ pub fn check(
             return Err("the built book is missing or out of date".into());
         }
     }
-    let n = refreshed.len();
-    if refreshed.iter().any(|(_, s)| s.is_some()) {
-        for (i, stamp) in refreshed {
-            snapshot.figures[i].spec_stamp = stamp;
+    if !changed.is_empty() {
+        // The edit path regenerates only the edited chapters' pages: the others must be there.
+        let src = book_dir.join("src");
+        let mut pages: Vec<PathBuf> = snapshot
+            .figures
+            .iter()
+            .map(|f| src.join(crate::book::chapter_file_name(f.chapter)))
+            .collect();
+        pages.dedup();
+        pages.push(src.join("SUMMARY.md"));
+        if let Some(missing) = pages.iter().find(|p| !p.is_file()) {
+            return Err(format!("{} is missing", missing.display()));
         }
+    }
+    let n = refreshed.len();
+    let restamped = refreshed.iter().any(|(_, s)| s.is_some());
+    for (i, stamp) in refreshed {
+        snapshot.figures[i].spec_stamp = stamp;
+    }
+    if !changed.is_empty() {
+        return Ok(Check::Edited(Edited { snapshot, changed }));
+    }
+    if restamped {
         // Only saves work next time; a failure costs nothing now.
         let _ = snapshot.write(&file);
     }
-    Ok(Fresh {
+    Ok(Check::Fresh(Fresh {
         snapshot,
         refreshed: n,
-    })
+    }))
 }
 
-/// Checks one figure's spec: `Ok(None)` when its stamp matches, `Ok(Some(stamp))` when the
-/// stamp changed but the bytes did not (the new stamp, if settled), `Err` when it changed.
-fn check_spec(root: &Path, f: &FigureRecord) -> Result<Option<Option<Stamp>>, String> {
+/// How a spec compares with its record.
+enum SpecState {
+    /// The recorded stamp.
+    Same,
+    /// Another stamp, the same bytes (the new stamp, if settled).
+    Restamped(Option<Stamp>),
+    /// Other bytes.
+    Changed,
+    /// Gone or unreadable.
+    Unreadable(String),
+}
+
+fn check_spec(root: &Path, f: &FigureRecord) -> SpecState {
     let spec_path = root.join(&f.path);
-    let now = Stamp::read(&spec_path)
-        .ok()
-        .flatten()
-        .ok_or_else(|| format!("{} is gone", f.path))?;
+    let Some(now) = Stamp::read(&spec_path).ok().flatten() else {
+        return SpecState::Unreadable(format!("{} is gone", f.path));
+    };
     if f.spec_stamp == Some(now) {
-        return Ok(None);
+        return SpecState::Same;
     }
-    let bytes = std::fs::read(&spec_path).map_err(|e| format!("{}: {e}", f.path))?;
-    if *blake3::hash(&bytes).as_bytes() != f.spec {
-        return Err(format!("{} changed", f.path));
+    match std::fs::read(&spec_path) {
+        Ok(bytes) if *blake3::hash(&bytes).as_bytes() == f.spec => {
+            SpecState::Restamped(Some(now).filter(Stamp::is_settled))
+        }
+        Ok(_) => SpecState::Changed,
+        Err(e) => SpecState::Unreadable(format!("{}: {e}", f.path)),
     }
-    Ok(Some(Some(now).filter(Stamp::is_settled)))
 }
 
 /// Checks what a figure's build left: its SVG and lock by stamp, and every stage's cache entry
@@ -296,10 +450,9 @@ fn check_built(
     store: &cache::Store,
     f: &FigureRecord,
 ) -> Result<(), String> {
-    let stamp = |p: &Path| Stamp::read(p).ok().flatten();
     let svg = crate::workspace::svg_path(book_dir, &f.id);
     let lock = crate::workspace::lock_path(root, Path::new(&f.path));
-    if stamp(&svg) != Some(f.svg) || stamp(&lock) != Some(f.lock) {
+    if !f.svg.holds(&svg) || !f.lock.holds(&lock) {
         return Err(format!("figure {}: its SVG or lock changed", f.id));
     }
     for s in &f.stages {
@@ -313,21 +466,35 @@ fn check_built(
     Ok(())
 }
 
-/// After a full build of the whole workspace: records the snapshot if everything is sound (no
+/// What a build of the whole workspace (or, on the edit path, of the edited chapters) left,
+/// for [`record`].
+pub struct Built<'a> {
+    /// The plan that ran.
+    pub plan: &'a Plan,
+    /// Its stages' results.
+    pub results: &'a [Option<Result<Done, String>>],
+    /// The build's report.
+    pub report: &'a BuildReport,
+    /// Figure index -> the record of its checked outputs (settled ones).
+    pub outputs: &'a BTreeMap<usize, Outputs>,
+    /// Figure index -> blake3 of its SVG, for SVGs the build checked in full.
+    pub svgs: &'a BTreeMap<usize, Key>,
+    /// Figure id -> blake3 (hex) of its lock, for figures whose outputs were checked.
+    pub locks: &'a BTreeMap<String, String>,
+    /// The book's check.
+    pub book: &'a BookCheck,
+    /// On the edit path, the snapshot that stands for the figures not loaded.
+    pub base: Option<&'a Snapshot>,
+}
+
+/// After a build of the whole workspace: records the snapshot if everything is sound (no
 /// invalid spec, no failure or error, every figure's outputs checked and settled, the binary's
-/// stamp settled), else removes any old one. Writes only when the snapshot changed; a failure
-/// to write costs only speed.
-pub fn record(
-    ws: &Workspace,
-    store: &cache::Store,
-    plan: &Plan,
-    results: &[Option<Result<Done, String>>],
-    report: &BuildReport,
-    outputs: &BTreeMap<usize, Outputs>,
-    book: &BookCheck,
-) {
+/// stamp settled), else removes any old one. On the edit path the loaded figures' records
+/// replace theirs in the base snapshot. Writes only when the snapshot changed; a failure to
+/// write costs only speed.
+pub fn record(ws: &Workspace, store: &cache::Store, built: &Built) {
     let file = path(&ws.cache_dir);
-    match snapshot_of(ws, store, plan, results, report, outputs, book) {
+    match snapshot_of(ws, store, built) {
         Some(s) => {
             let bytes = encode(&s);
             if std::fs::read(&file).ok().as_deref() != Some(&bytes[..]) {
@@ -339,18 +506,11 @@ pub fn record(
     }
 }
 
-fn snapshot_of(
-    ws: &Workspace,
-    store: &cache::Store,
-    plan: &Plan,
-    results: &[Option<Result<Done, String>>],
-    report: &BuildReport,
-    outputs: &BTreeMap<usize, Outputs>,
-    book: &BookCheck,
-) -> Option<Snapshot> {
+fn snapshot_of(ws: &Workspace, store: &cache::Store, built: &Built) -> Option<Snapshot> {
+    let plan = built.plan;
     if store.root() != ws.cache_dir
         || !ws.diagnostics.is_empty()
-        || !report.ok()
+        || !built.report.ok()
         || ws.loaded.specs.len() != ws.figures.len()
         || plan.plots.len() != ws.figures.len()
     {
@@ -361,18 +521,22 @@ fn snapshot_of(
     let mut figures = Vec::with_capacity(ws.figures.len());
     for (fi, fig) in ws.figures.iter().enumerate() {
         let (spec, spec_stamp) = ws.loaded.specs[fi];
-        let done = |i: usize| match results.get(i) {
+        let done = |i: usize| match built.results.get(i) {
             Some(Some(Ok(d))) => Some(d),
             _ => None,
         };
         let plot = done(*plan.plots.get(&fi)?)?;
-        // The stamps the build checked the SVG and lock under: those that give its record now.
-        let svg = Stamp::read(&ws.figure_svg_path(fig)).ok()??;
-        let lock = Stamp::read(&ws.lock_path(fig)).ok()??;
-        let check = crate::state::outputs_check(&plot.key, &plot.hash, &platform, &svg, &lock);
-        if outputs.get(&fi)?.check != check {
-            return None;
-        }
+        let lock_hash = Key::from_hex(built.locks.get(&fig.meta.id)?)?;
+        // The stamps the build checked the SVG and lock under, if its record holds them now;
+        // else the bytes it checked them against (files too young for their stamps to vouch).
+        let svg_stamp = Stamp::read(&ws.figure_svg_path(fig)).ok()??;
+        let lock_stamp = Stamp::read(&ws.lock_path(fig)).ok()??;
+        let check =
+            crate::state::outputs_check(&plot.key, &plot.hash, &platform, &svg_stamp, &lock_stamp);
+        let (svg, lock) = match built.outputs.get(&fi) {
+            Some(o) if o.check == check => (Vouch::Stamp(svg_stamp), Vouch::Stamp(lock_stamp)),
+            _ => (Vouch::Bytes(*built.svgs.get(&fi)?), Vouch::Bytes(lock_hash)),
+        };
         let mut stages = Vec::new();
         for i in plan.figures.get(&fi)?.clone() {
             let d = done(i)?;
@@ -388,17 +552,31 @@ fn snapshot_of(
             path: fig.path.to_str()?.to_string(),
             id: fig.meta.id.clone(),
             title: fig.meta.title.clone(),
+            chapter: fig.chapter,
             spec,
             spec_stamp,
             svg,
             lock,
+            lock_hash,
             stages,
         });
     }
+    if let Some(base) = built.base {
+        let mut mine: BTreeMap<String, FigureRecord> =
+            figures.into_iter().map(|f| (f.path.clone(), f)).collect();
+        figures = base
+            .figures
+            .iter()
+            .map(|r| mine.remove(&r.path).unwrap_or_else(|| r.clone()))
+            .collect();
+        if !mine.is_empty() {
+            return None;
+        }
+    }
     Some(Snapshot {
         identity,
-        book_key: book.key.clone(),
-        hand_written: book.hand_written,
+        book_key: built.book.key.clone(),
+        hand_written: built.book.hand_written,
         figures,
     })
 }
@@ -424,8 +602,11 @@ pub fn forget(cache_dir: &Path) {
 }
 
 // File format (little-endian): magic, identity 32, book key (string), hand-written digest 32,
-// figure count u64, the figures, then blake3 of everything before. Strings are a u64 length
-// and UTF-8 bytes; a stamp is len, dev, ino u64, mtime and ctime as (i64 seconds, u32 nanos).
+// figure count u64, the figures, then blake3 of everything before. A figure is its path, id and
+// title (strings), chapter u32, spec digest 32, spec stamp (0, or 1 and the stamp), SVG and lock
+// vouchers (0 and a stamp, or 1 and a digest 32), lock digest 32, stage count u64 and per stage its name, depth u32, key 32 and hash 32.
+// Strings are a u64 length and UTF-8 bytes; a stamp is len, dev, ino u64, mtime and ctime as
+// (i64 seconds, u32 nanos).
 
 fn encode(s: &Snapshot) -> Vec<u8> {
     let mut w = Vec::with_capacity(256 + s.figures.len() * 512);
@@ -438,6 +619,7 @@ fn encode(s: &Snapshot) -> Vec<u8> {
         put_str(&mut w, &f.path);
         put_str(&mut w, &f.id);
         put_str(&mut w, &f.title);
+        w.extend_from_slice(&f.chapter.to_le_bytes());
         w.extend_from_slice(&f.spec);
         match &f.spec_stamp {
             Some(st) => {
@@ -446,8 +628,9 @@ fn encode(s: &Snapshot) -> Vec<u8> {
             }
             None => w.push(0),
         }
-        put_stamp(&mut w, &f.svg);
-        put_stamp(&mut w, &f.lock);
+        put_vouch(&mut w, &f.svg);
+        put_vouch(&mut w, &f.lock);
+        w.extend_from_slice(&f.lock_hash.0);
         w.extend_from_slice(&(f.stages.len() as u64).to_le_bytes());
         for st in &f.stages {
             put_str(&mut w, &st.name);
@@ -470,6 +653,19 @@ fn put_stamp(w: &mut Vec<u8>, s: &Stamp) {
     s.write_le(w);
 }
 
+fn put_vouch(w: &mut Vec<u8>, v: &Vouch) {
+    match v {
+        Vouch::Stamp(s) => {
+            w.push(0);
+            put_stamp(w, s);
+        }
+        Vouch::Bytes(h) => {
+            w.push(1);
+            w.extend_from_slice(&h.0);
+        }
+    }
+}
+
 fn decode(bytes: &[u8]) -> Option<Snapshot> {
     let (body, check) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
     if blake3::hash(body).as_bytes() != check {
@@ -485,14 +681,16 @@ fn decode(bytes: &[u8]) -> Option<Snapshot> {
         let path = r.string()?;
         let id = r.string()?;
         let title = r.string()?;
+        let chapter = u32::from_le_bytes(r.take()?);
         let spec = r.take()?;
         let spec_stamp = match r.take::<1>()?[0] {
             0 => None,
             1 => Some(r.stamp()?),
             _ => return None,
         };
-        let svg = r.stamp()?;
-        let lock = r.stamp()?;
+        let svg = r.vouch()?;
+        let lock = r.vouch()?;
+        let lock_hash = Key(r.take()?);
         let m = r.count()?;
         let mut stages = Vec::with_capacity(m.min(1 << 16));
         for _ in 0..m {
@@ -507,10 +705,12 @@ fn decode(bytes: &[u8]) -> Option<Snapshot> {
             path,
             id,
             title,
+            chapter,
             spec,
             spec_stamp,
             svg,
             lock,
+            lock_hash,
             stages,
         });
     }
@@ -546,6 +746,14 @@ impl Reader<'_> {
     fn stamp(&mut self) -> Option<Stamp> {
         Stamp::read_le(&mut self.0)
     }
+
+    fn vouch(&mut self) -> Option<Vouch> {
+        match self.take::<1>()?[0] {
+            0 => Some(Vouch::Stamp(self.stamp()?)),
+            1 => Some(Vouch::Bytes(Key(self.take()?))),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -571,10 +779,12 @@ mod tests {
                 path: "figures/ch03/a.toml".into(),
                 id: "3.3".into(),
                 title: "Ünïcode title".into(),
+                chapter: 3,
                 spec: [1; 32],
                 spec_stamp: None,
-                svg: stamp(10),
-                lock: stamp(11),
+                svg: Vouch::Stamp(stamp(10)),
+                lock: Vouch::Bytes(Key([8; 32])),
+                lock_hash: Key([6; 32]),
                 stages: vec![StageRecord {
                     name: "plot".into(),
                     depth: 2,

@@ -117,6 +117,25 @@ impl Workspace {
 
     /// Loads settings, style and all figure specs under `root`.
     pub fn load(root: &Path, cache_override: Option<&Path>) -> Result<Workspace, WorkspaceError> {
+        Workspace::load_specs(root, cache_override, None)
+    }
+
+    /// Loads settings, style and only the specs at `specs` (relative to `root`): the workspace of
+    /// the edit path (`fast`), which builds them while the fast path's snapshot stands for the
+    /// rest. Figure ids are checked for uniqueness among these specs only.
+    pub fn load_only(
+        root: &Path,
+        cache_override: Option<&Path>,
+        specs: &[PathBuf],
+    ) -> Result<Workspace, WorkspaceError> {
+        Workspace::load_specs(root, cache_override, Some(specs))
+    }
+
+    fn load_specs(
+        root: &Path,
+        cache_override: Option<&Path>,
+        only: Option<&[PathBuf]>,
+    ) -> Result<Workspace, WorkspaceError> {
         let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
         let settings_path = root.join("pipeline.toml");
         let text = read(&settings_path)?;
@@ -142,7 +161,10 @@ impl Workspace {
         })?;
 
         // Specs are independent: read and parse them in parallel, keeping discovery order.
-        let files = discover(&root, &project.paths.figures)?;
+        let files = match only {
+            Some(specs) => specs.to_vec(),
+            None => discover(&root, &project.paths.figures)?,
+        };
         let parsed: Vec<Result<Parsed, WorkspaceError>> = files
             .par_iter()
             .map(|rel| {

@@ -4,7 +4,8 @@
 //! Every command is timed from process start to exit by spawning the release binary itself with
 //! `-C DIR` (median of `--runs`, with min and max): the first build of the synthetic workspace,
 //! a no-op `build` and `status` (which take the fast path, see `fast`), the same on the full
-//! path (`--no-fast`), and a rebuild after editing one spec's plot colour. The binary's hidden
+//! path (`--no-fast`), and a rebuild after editing one spec's plot colour (which takes the edit
+//! path). The binary's hidden
 //! `--timings` flag says whether a run took the fast path and splits each full no-op build into
 //! workspace load, planning, keys, cache lookups, outputs and the book check. Finally every figure's plot stage is run again
 //! in-process from its cached inputs (decoding them and rendering the SVG) to time it per figure.
@@ -125,6 +126,8 @@ impl Stat {
 #[derive(Default)]
 struct Edit {
     figure: String,
+    /// How many of the rebuilds took the edit path (`fast`).
+    edit_path: usize,
     wall: Stat,
     work: f64,
     book: f64,
@@ -323,6 +326,7 @@ fn measure(exe: &Path, ws: &Bench, opts: &Options, clean: bool) -> Result<Column
         let mut walls = Vec::new();
         let mut work = Vec::new();
         let mut book = Vec::new();
+        let mut edit_path = 0;
         for i in 0..runs {
             // A colour never used before, so the plot stage really runs every time.
             let colour = format!("#{:06X}", 0x10_2030 + 7 * i);
@@ -338,6 +342,7 @@ fn measure(exe: &Path, ws: &Bench, opts: &Options, clean: bool) -> Result<Column
                 ));
             }
             let t = build_timings(&r)?;
+            edit_path += usize::from(t.edit);
             walls.push(r.ms);
             work.push(t.runs);
             book.push(t.book);
@@ -356,6 +361,7 @@ fn measure(exe: &Path, ws: &Bench, opts: &Options, clean: bool) -> Result<Column
             .unwrap_or_else(|| spec.display().to_string());
         col.edit = Some(Edit {
             figure,
+            edit_path,
             wall: Stat::of(walls),
             work: median(work),
             book: median(book),
@@ -732,6 +738,17 @@ fn report(exe: &Path, opts: &Options, cols: &[Column], notes: &[String]) -> Stri
         "  edited figure",
         cols.iter()
             .map(|c| c.edit.as_ref().map_or("-".into(), |e| e.figure.clone()))
+            .collect(),
+    );
+    row(
+        &mut out,
+        "  runs that took the edit path",
+        cols.iter()
+            .map(|c| {
+                c.edit
+                    .as_ref()
+                    .map_or("-".into(), |e| format!("{}/{}", e.edit_path, e.wall.runs))
+            })
             .collect(),
     );
     row(
