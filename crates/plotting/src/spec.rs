@@ -156,7 +156,8 @@ pub struct AxisSpec {
     /// linear axes; on log axes 2..9 × 10^k when majors are one decade apart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minor_ticks: Option<u32>,
-    /// Decimal places of the tick labels on a linear axis (1 for continuous axes, 0 for counts).
+    /// Decimal places of the tick labels on a linear axis (1 for continuous axes, 0 for counts),
+    /// and of listed log-axis ticks that are not all powers of ten.
     #[serde(default = "one")]
     pub decimals: u32,
     /// Run the axis from `hi` to `lo`: a y axis then has `lo` at the top (matplotlib's

@@ -2,7 +2,8 @@
 //!
 //! Linear axes: three labelled majors (min, middle, max) unless the spec lists them, with
 //! minors evenly between; labels with a fixed number of decimals, a short hyphen as minus and
-//! never `-0.0`. Log axes: majors at powers of ten, labelled `10¹`, `10⁻²`.
+//! never `-0.0`. Log axes: majors at powers of ten, labelled `10¹`, `10⁻²`; listed majors that
+//! are not all powers of ten (2, 4, 8, ...) are labelled as plain numbers with the axis's decimals.
 
 use crate::spec::{AxisSpec, Scale};
 
@@ -59,7 +60,19 @@ pub fn ticks(axis: &AxisSpec, default_minor: u32) -> Ticks {
                     }
                 }
             }
-            let major = majors.into_iter().map(|v| (v, format_power(v))).collect();
+            // Listed ticks that are not all powers of ten (2, 4, 8, ...) read as plain numbers.
+            let plain = axis.ticks.is_some() && !majors.iter().all(|&v| is_power_of_ten(v));
+            let major = majors
+                .into_iter()
+                .map(|v| {
+                    let label = if plain {
+                        format_decimal(v, axis.decimals)
+                    } else {
+                        format_power(v)
+                    };
+                    (v, label)
+                })
+                .collect();
             Ticks { major, minor }
         }
     }
@@ -104,6 +117,11 @@ pub fn format_decimal(v: f64, decimals: u32) -> String {
         Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
         _ => s,
     }
+}
+
+/// Whether `v` is 10ᵏ for an integer k.
+fn is_power_of_ten(v: f64) -> bool {
+    v > 0.0 && (v / 10f64.powi(v.log10().round() as i32) - 1.0).abs() < 1e-9
 }
 
 /// Formats a power of ten as `10` with a Unicode superscript exponent (`10³`, `10⁻²`); other
@@ -153,6 +171,26 @@ mod tests {
             decimals: 1,
             invert: false,
         }
+    }
+
+    #[test]
+    fn listed_log_ticks_read_as_powers_of_ten_or_as_plain_numbers() {
+        let mut a = axis([2.0, 80.0], Scale::Log);
+        a.ticks = Some(vec![2.0, 4.0, 8.0, 16.0, 32.0, 64.0]);
+        a.decimals = 0;
+        let t = ticks(&a, 4);
+        let labels: Vec<&str> = t.major.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(labels, ["2", "4", "8", "16", "32", "64"]);
+        assert!(t.minor.is_empty(), "majors not a decade apart: no minors");
+        a.decimals = 1;
+        assert_eq!(ticks(&a, 4).major[0].1, "2.0");
+        // Powers of ten keep the book's 10ᵏ, listed or not.
+        a.range = [1.0, 1e50];
+        a.ticks = Some(vec![1.0, 1e10, 1e50]);
+        let labels: Vec<String> = ticks(&a, 4).major.into_iter().map(|(_, l)| l).collect();
+        assert_eq!(labels, ["10⁰", "10¹⁰", "10⁵⁰"]);
+        assert!(is_power_of_ten(1e-3) && is_power_of_ten(1e150));
+        assert!(!is_power_of_ten(2e3) && !is_power_of_ten(0.0) && !is_power_of_ten(-10.0));
     }
 
     #[test]
