@@ -343,6 +343,14 @@ fn measure(exe: &Path, ws: &Bench, opts: &Options, clean: bool) -> Result<Column
             }
             let t = build_timings(&r)?;
             edit_path += usize::from(t.edit);
+            if !t.edit {
+                note(&format!(
+                    "{}: edit {} took the full path: {}",
+                    ws.label,
+                    i + 1,
+                    t.full_because
+                ));
+            }
             walls.push(r.ms);
             work.push(t.runs);
             book.push(t.book);
