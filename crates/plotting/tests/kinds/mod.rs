@@ -679,9 +679,9 @@ fn regions_of_a_two_by_two_grid() {
     assert_eq!(boundaries[0].len(), 2, "straight");
     assert_eq!(boundaries[0][0].0, boundaries[0][1].0, "vertical");
     assert!(elements(&svg, "polyline", &["#A0D9D3", "stroke-width=\"8\""]).len() == 1);
-    let fills: Vec<&str> = elements(&svg, "rect", &["shape-rendering"])
+    let fills: Vec<&str> = elements(&svg, "rect", &["fill=\"#"])
         .into_iter()
-        .filter(|l| !l.contains("#FFFFFF"))
+        .filter(|l| !l.contains("stroke=") && !l.contains("#FFFFFF"))
         .collect();
     assert_eq!(fills.len(), 2, "{fills:?}");
     // One corner cell: one boundary cutting it off. A checkerboard: four from the centre.
