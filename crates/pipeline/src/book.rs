@@ -315,9 +315,9 @@ pub fn build_with_memo(book_root: &Path, memo: Option<&Path>) -> Result<(), Book
 
     // Replaces the `mdbook-katex` command that book.toml's [preprocessor.katex] would run.
     book.with_preprocessor(KatexProcessor);
-    book.build().map_err(|source| BookError::Build {
+    render_html(&book).map_err(|source| BookError::Build {
         root: book_root.to_path_buf(),
-        source: source.into(),
+        source,
     })?;
     if failures.is_empty() {
         Ok(())
@@ -327,6 +327,99 @@ pub fn build_with_memo(book_root: &Path, memo: Option<&Path>) -> Result<(), Book
             failures,
         })
     }
+}
+
+/// Builds the book as [`MDBook::build`] does with its one HTML renderer (the preprocessors,
+/// then the renderer), but writes into `build/` only the files that changed.
+///
+/// mdBook's renderer empties its destination and writes every page, asset and (copied from
+/// `src/`) figure again: for 1,000 figures most of a book build went to deleting and creating
+/// files. So the renderer writes into an empty temporary directory instead, and is told that
+/// `src/figures/` is the build directory, which its copy of `src/` skips; then every file it
+/// wrote, and every file under `src/figures/`, is written into `build/` where its bytes differ,
+/// and files `build/` holds beyond those (and the book's stamp) are removed. The result is the
+/// directory mdBook would leave. A book with other renderers configured is built by
+/// [`MDBook::build`] unchanged.
+fn render_html(book: &MDBook) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let destination = book.build_dir_for("html");
+    if destination != book.root.join(&book.config.build.build_dir) {
+        // More than one renderer: mdBook gives each its own directory.
+        return Ok(book.build()?);
+    }
+    let renderer = mdbook_html::HtmlHandlebars::new();
+    let (preprocessed, preprocess_ctx) = book.preprocess_book(&renderer)?;
+    let figures = book.source_dir().join("figures");
+    let mut config = book.config.clone();
+    config.build.build_dir = figures.clone();
+    let stage = tempfile::Builder::new().prefix("pipeline-book").tempdir()?;
+    let mut ctx =
+        mdbook_renderer::RenderContext::new(&book.root, preprocessed, config, stage.path());
+    ctx.chapter_titles
+        .extend(preprocess_ctx.chapter_titles.borrow_mut().drain());
+    mdbook_renderer::Renderer::render(&renderer, &ctx)?;
+
+    let mut wanted = BTreeMap::new();
+    list_files(stage.path(), Path::new(""), &mut wanted)?;
+    if figures.is_dir() {
+        let mut generated = BTreeMap::new();
+        list_files(&figures, Path::new("figures"), &mut generated)?;
+        wanted.extend(
+            generated
+                .into_iter()
+                .filter(|(rel, _)| rel.extension().is_none_or(|x| x != "md")),
+        );
+    }
+    let mut present = BTreeMap::new();
+    if destination.is_dir() {
+        list_files(&destination, Path::new(""), &mut present)?;
+    }
+    for (rel, from) in &wanted {
+        let to = destination.join(rel);
+        let bytes = fs::read(from)?;
+        if fs::read(&to).is_ok_and(|old| old == bytes) {
+            continue;
+        }
+        if let Some(dir) = to.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::write(&to, bytes)?;
+    }
+    let stamp = Path::new(crate::bookgen::BOOK_STAMP);
+    for (rel, path) in &present {
+        if !wanted.contains_key(rel) && rel != stamp {
+            fs::remove_file(path)?;
+        }
+    }
+    remove_empty_dirs(&destination)?;
+    Ok(())
+}
+
+/// Every file under `dir` (recursively), by its path relative to `dir` prefixed with `prefix`.
+fn list_files(dir: &Path, prefix: &Path, out: &mut BTreeMap<PathBuf, PathBuf>) -> io::Result<()> {
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        let rel = prefix.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            list_files(&e.path(), &rel, out)?;
+        } else {
+            out.insert(rel, e.path());
+        }
+    }
+    Ok(())
+}
+
+/// Removes the empty directories under `dir` (not `dir` itself).
+fn remove_empty_dirs(dir: &Path) -> io::Result<()> {
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        if e.file_type()?.is_dir() {
+            remove_empty_dirs(&e.path())?;
+            if fs::read_dir(e.path())?.next().is_none() {
+                fs::remove_dir(e.path())?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Formulas rendered by earlier book builds (see [`build_with_memo`]).
@@ -984,6 +1077,52 @@ mod tests {
         assert!(out.contains("<annotation encoding=\"application/x-tex\">a&#42;b</annotation>"));
         assert!(out.contains(", \\$5, $$\\frac{1}{$$ and "));
         assert_eq!(check_math("ok $x^2$, bad $x^$"), [("x^".to_owned(), false)]);
+    }
+
+    #[test]
+    fn the_build_directory_is_what_mdbook_would_leave_and_unchanged_files_stay() {
+        let dir = book_dir();
+        let root = dir.path();
+        write_config(root, BOOK_TOML);
+        fs::create_dir_all(root.join("src/figures/extra")).unwrap();
+        let svg = |n: u32| format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{n}\"/>");
+        fs::write(root.join("src/figures/3.3.svg"), svg(10)).unwrap();
+        fs::write(root.join("src/figures/extra/note.txt"), "kept").unwrap();
+        fs::write(root.join("src/figures/extra/skip.md"), "# not copied").unwrap();
+        write_pages(root, &[chapter(3, "Shallow neural networks", &["3.3"])]).unwrap();
+        // Leftovers of an older build: a stale file, and a figure since removed.
+        fs::create_dir_all(root.join("build/figures/old")).unwrap();
+        fs::write(root.join("build/stale.html"), "stale").unwrap();
+        fs::write(root.join("build/figures/old/2.1.svg"), svg(1)).unwrap();
+        build(root).unwrap();
+
+        // mdBook's own build of the same book, for reference.
+        let mut reference = MDBook::load(root).unwrap();
+        reference.config.build.build_dir = root.join("reference");
+        reference.with_preprocessor(KatexProcessor);
+        reference.build().unwrap();
+        let tree = |dir: &Path| {
+            let mut files = BTreeMap::new();
+            list_files(dir, Path::new(""), &mut files).unwrap();
+            files
+                .into_iter()
+                .map(|(rel, path)| (rel, fs::read(path).unwrap()))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let built = tree(&root.join("build"));
+        assert!(built.contains_key(Path::new("figures/extra/note.txt")));
+        assert_eq!(built, tree(&root.join("reference")));
+
+        // A rebuild writes only what changed: here the one figure.
+        let page = root.join("build/ch03.html");
+        let before = cache::Stamp::read(&page).unwrap();
+        fs::write(root.join("src/figures/3.3.svg"), svg(20)).unwrap();
+        build(root).unwrap();
+        assert_eq!(cache::Stamp::read(&page).unwrap(), before);
+        assert_eq!(
+            fs::read(root.join("build/figures/3.3.svg")).unwrap(),
+            svg(20).as_bytes()
+        );
     }
 
     #[test]

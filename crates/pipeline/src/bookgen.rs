@@ -40,7 +40,8 @@ pub const CHAPTERS: &[(u32, &str)] = &[
     (21, "Deep learning and ethics"),
 ];
 
-const STAMP: &str = ".pipeline-book-key";
+/// The built book's stamp file, in `build/`: the key the book was built for.
+pub const BOOK_STAMP: &str = ".pipeline-book-key";
 
 /// What [`update`] found: whether it rebuilt the book, and the book's inputs.
 #[derive(Clone, Debug)]
@@ -222,7 +223,7 @@ pub fn update(
 /// The built book's stamp file (holding the key it was built for) and its index page.
 pub fn built_book_files(book: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let build = book.join("build");
-    (build.join(STAMP), build.join("index.html"))
+    (build.join(BOOK_STAMP), build.join("index.html"))
 }
 
 /// blake3 of book.toml and the hand-written pages (everything in src/ that the pipeline does
