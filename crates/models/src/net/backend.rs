@@ -219,23 +219,20 @@ impl Net {
         };
         for i in 0..self.arch.layers.len() {
             let w = self.w[i].clone().retaped::<T>();
-            let b = self.b[i].clone().retaped::<T>();
+            let b = &self.b[i];
             h = match self.arch.layers[i].clone() {
                 Layer::Dense {
-                    outputs,
                     activation,
                     residual,
                     ..
                 } => {
-                    let rows = h.shape().0;
                     if residual {
                         let (x, tape) = h.split_tape();
-                        let z = x.clone().put_tape(tape).matmul(w)
-                            + b.broadcast_like::<_, Axis<0>>(&(rows, outputs));
+                        let z = add_bias(&self.dev, x.clone().put_tape(tape).matmul(w), b);
                         let (y, tape) = activate(norm(i, z), activation).split_tape();
                         x.put_tape(tape) + y
                     } else {
-                        let z = h.matmul(w) + b.broadcast_like::<_, Axis<0>>(&(rows, outputs));
+                        let z = add_bias(&self.dev, h.matmul(w), b);
                         activate(norm(i, z), activation)
                     }
                 }
@@ -259,8 +256,7 @@ impl Net {
                         out_len,
                     };
                     let cols = im2col(&self.dev, h, geometry);
-                    let z = cols.matmul(w)
-                        + b.broadcast_like::<_, Axis<0>>(&(batch * out_len, out_channels));
+                    let z = add_bias(&self.dev, cols.matmul(w), b);
                     let a = activate(z, Some(activation));
                     // Flatten (position, channel) per example for what follows.
                     a.reshape_like(&(batch, out_len * out_channels))
@@ -453,6 +449,35 @@ fn im2col<T: Tape<f32, Cpu>>(dev: &Cpu, h: Mat<T>, g: Im2col) -> Mat<T> {
     out.put_tape(tape)
 }
 
+/// `z + b`, `b` added to every row of `z` (`rows × units`), as one differentiable op (dfdx's
+/// broadcast add walks every element through strided indices, forward and back). The backward
+/// pass adds `∂L/∂y` to `z`'s gradient and its column sums, rows in order, to `b`'s: the same
+/// additions in the same order as dfdx's add, so the results are the same bits.
+fn add_bias<T: Tape<f32, Cpu>>(dev: &Cpu, z: Mat<T>, b: &Vector) -> Mat<T> {
+    let (inp, mut tape) = z.split_tape();
+    let (rows, c) = *inp.shape();
+    let bias = b.as_vec();
+    let mut y = inp.as_vec();
+    for row in y.chunks_exact_mut(c) {
+        row.iter_mut().zip(&bias).for_each(|(v, b)| *v += b);
+    }
+    let out: Mat = dev.tensor_from_vec(y, (rows, c));
+    if T::OWNS_TAPE {
+        let (out_id, b) = (out.clone(), b.clone());
+        tape.add_backward_op(move |grads| {
+            let g_out: Vec<f32> = grads.get_or_alloc_mut(&out_id)?.to_vec();
+            let g_in = grads.get_or_alloc_mut(&inp)?;
+            g_in.iter_mut().zip(&g_out).for_each(|(d, g)| *d += g);
+            let g_b = grads.get_or_alloc_mut(&b)?;
+            for row in g_out.chunks_exact(c) {
+                g_b.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+            }
+            Ok(())
+        });
+    }
+    out.put_tape(tape)
+}
+
 /// Batch norm of `z` (`rows × units`) as one differentiable op:
 /// `y = γ·(z − μ)/√(σ² + ε) + δ` per unit (column). With `fixed = None`, μ and σ² are the
 /// column's mean and biased variance over the rows, returned for the running averages, and the
@@ -632,4 +657,50 @@ pub fn gemm_gflops(n: usize, repeats: usize) -> f64 {
         .collect();
     times.sort_by(f64::total_cmp);
     2.0 * (n as f64).powi(3) / times[times.len() / 2] / 1e9
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(n: usize, phase: f32) -> Vec<f32> {
+        (0..n)
+            .map(|i| (i as f32 * 0.7311 + phase).sin() * 3.1)
+            .collect()
+    }
+
+    fn bits(v: Vec<f32>) -> Vec<u32> {
+        v.into_iter().map(f32::to_bits).collect()
+    }
+
+    /// The fused bias add gives dfdx's broadcast add bit for bit: the outputs, and the
+    /// gradients of both inputs under a loss with a different weight on every output.
+    #[test]
+    fn add_bias_is_dfdx_broadcast_add_bit_for_bit() {
+        let dev = Cpu::default();
+        let (rows, c) = (37, 13);
+        let z: Mat = dev.tensor_from_vec(values(rows * c, 0.3), (rows, c));
+        let b: Vector = dev.tensor_from_vec(values(c, 1.9), (c,));
+        let r: Mat = dev.tensor_from_vec(values(rows * c, 2.7), (rows, c));
+
+        let dfdx = z.clone().leaky_trace()
+            + b.clone()
+                .retaped::<OwnedTape<f32, Cpu>>()
+                .broadcast_like::<_, Axis<0>>(&(rows, c));
+        let fused = add_bias(&dev, z.clone().leaky_trace(), &b);
+        assert_eq!(bits(dfdx.as_vec()), bits(fused.as_vec()));
+
+        let g_dfdx = (dfdx * r.clone()).sum().backward();
+        let g_fused = (fused * r).sum().backward();
+        assert_eq!(
+            bits(g_dfdx.get(&z).as_vec()),
+            bits(g_fused.get(&z).as_vec())
+        );
+        assert_eq!(
+            bits(g_dfdx.get(&b).as_vec()),
+            bits(g_fused.get(&b).as_vec())
+        );
+        // And not trivially: the bias gradient sums 37 different rows.
+        assert!(g_fused.get(&b).as_vec().iter().all(|g| g.abs() > 1e-3));
+    }
 }
