@@ -255,14 +255,7 @@ fn measure(exe: &Path, ws: &Bench, opts: &Options, clean: bool) -> Result<Column
     note(&format!("{}: {runs} no-op builds", ws.label));
     let mut walls = Vec::new();
     for _ in 0..runs {
-        let r = spawn(exe, ws, &["build"])?;
-        if !summary(&r).contains(" 0 built") {
-            return Err(format!(
-                "{}: a no-op build built figures: {}",
-                ws.label,
-                summary(&r)
-            ));
-        }
+        let r = noop_build(exe, ws, &["build"])?;
         walls.push(r.ms);
         col.fast_builds += usize::from(build_timings(&r)?.fast);
     }
@@ -272,14 +265,7 @@ fn measure(exe: &Path, ws: &Bench, opts: &Options, clean: bool) -> Result<Column
     let mut walls = Vec::new();
     let mut phases: Vec<Timings> = Vec::new();
     for _ in 0..runs {
-        let r = spawn(exe, ws, &["--no-fast", "build"])?;
-        if !summary(&r).contains(" 0 built") {
-            return Err(format!(
-                "{}: a no-op build built figures: {}",
-                ws.label,
-                summary(&r)
-            ));
-        }
+        let r = noop_build(exe, ws, &["--no-fast", "build"])?;
         walls.push(r.ms);
         phases.push(build_timings(&r)?);
     }
@@ -383,6 +369,20 @@ fn measure(exe: &Path, ws: &Bench, opts: &Options, clean: bool) -> Result<Column
     col.plots = plot_times(ws)?;
     col.figures = col.plots.len();
     Ok(col)
+}
+
+/// Runs a build that must find nothing to do (`args` ends with `build`).
+fn noop_build(exe: &Path, ws: &Bench, args: &[&str]) -> Result<Run, String> {
+    let r = spawn(exe, ws, args)?;
+    if summary(&r).contains(" 0 built") {
+        Ok(r)
+    } else {
+        Err(format!(
+            "{}: a no-op build built figures: {}",
+            ws.label,
+            summary(&r)
+        ))
+    }
 }
 
 /// Byte offset and length of the first colour value (`color = "<here>"`) of a series.
