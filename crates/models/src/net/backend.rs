@@ -205,21 +205,26 @@ impl Net {
         train: bool,
     ) -> (Mat<T>, Vec<BatchStats>) {
         let mut stats = Vec::new();
-        // z -> BN(z) where the layer has batch norm.
-        let mut norm = |i: usize, z: Mat<T>| match &self.norms[i] {
-            None => z,
-            Some(n) => {
-                let fixed = (!train).then_some((n.mean.as_slice(), n.var.as_slice()));
-                let (y, s) = batch_norm(&self.dev, z, &n.gamma, &n.beta, fixed);
-                if let Some((m, v)) = s {
-                    stats.push((i, m, v));
+        // x·W -> activation(BN(x·W + b)), BN where the layer has it; the bias add and a ReLU
+        // that follows it directly are one op.
+        let mut finish =
+            |i: usize, xw: Mat<T>, activation: Option<NetActivation>| match &self.norms[i] {
+                None if activation == Some(NetActivation::Relu) => {
+                    add_bias(&self.dev, xw, &self.b[i], true)
                 }
-                y
-            }
-        };
+                None => activate(add_bias(&self.dev, xw, &self.b[i], false), activation),
+                Some(n) => {
+                    let z = add_bias(&self.dev, xw, &self.b[i], false);
+                    let fixed = (!train).then_some((n.mean.as_slice(), n.var.as_slice()));
+                    let (y, s) = batch_norm(&self.dev, z, &n.gamma, &n.beta, fixed);
+                    if let Some((m, v)) = s {
+                        stats.push((i, m, v));
+                    }
+                    activate(y, activation)
+                }
+            };
         for i in 0..self.arch.layers.len() {
             let w = self.w[i].clone().retaped::<T>();
-            let b = &self.b[i];
             h = match self.arch.layers[i].clone() {
                 Layer::Dense {
                     activation,
@@ -228,12 +233,11 @@ impl Net {
                 } => {
                     if residual {
                         let (x, tape) = h.split_tape();
-                        let z = add_bias(&self.dev, x.clone().put_tape(tape).matmul(w), b);
-                        let (y, tape) = activate(norm(i, z), activation).split_tape();
+                        let xw = x.clone().put_tape(tape).matmul(w);
+                        let (y, tape) = finish(i, xw, activation).split_tape();
                         x.put_tape(tape) + y
                     } else {
-                        let z = add_bias(&self.dev, h.matmul(w), b);
-                        activate(norm(i, z), activation)
+                        finish(i, h.matmul(w), activation)
                     }
                 }
                 Layer::Conv {
@@ -255,9 +259,9 @@ impl Net {
                         padding,
                         out_len,
                     };
-                    let cols = im2col(&self.dev, h, geometry);
-                    let z = add_bias(&self.dev, cols.matmul(w), b);
-                    let a = activate(z, Some(activation));
+                    // The network's input needs no gradient.
+                    let cols = im2col(&self.dev, h, geometry, i > 0);
+                    let a = finish(i, cols.matmul(w), Some(activation));
                     // Flatten (position, channel) per example for what follows.
                     a.reshape_like(&(batch, out_len * out_channels))
                 }
@@ -383,6 +387,22 @@ impl Net {
     }
 }
 
+/// A tensor's values in row-major order, copied as one block. Every tensor the network's ops
+/// read is stored that way (made by `tensor_from_vec`, a matrix product, an element-wise op or a
+/// reshape of one); dfdx's `as_vec` walks them one strided index at a time instead, which cost a
+/// sixth of a CNN training step. Debug builds (the tests) check the block against `as_vec`.
+fn values<S: Shape, T>(t: &Tensor<S, f32, Cpu, T>) -> Vec<f32> {
+    let mut v = vec![0.0f32; t.shape().num_elements()];
+    t.copy_into(&mut v);
+    debug_assert!(
+        v.iter()
+            .zip(t.as_vec())
+            .all(|(a, b)| a.to_bits() == b.to_bits()),
+        "a tensor the network reads is not stored in row-major order"
+    );
+    v
+}
+
 /// The shape of one convolution's im2col.
 #[derive(Clone, Copy, Debug)]
 struct Im2col {
@@ -406,11 +426,12 @@ impl Im2col {
 /// im2col as one differentiable op: rows `(example, position)` of `h` (channels-last,
 /// `batch·in_len × channels`) become rows `(example, output position)` holding the `kernel`
 /// input rows each output position sees, zeros in the padding (`batch·out_len × kernel·channels`).
-/// The backward pass adds each column block's gradient back onto the row it came from. (dfdx's
-/// `gather` does the same job element by element, several times slower.)
-fn im2col<T: Tape<f32, Cpu>>(dev: &Cpu, h: Mat<T>, g: Im2col) -> Mat<T> {
+/// The backward pass adds each column block's gradient back onto the row it came from; with
+/// `backward` false (`h` is the network's input, whose gradient nothing reads) there is none.
+/// (dfdx's `gather` does the same job element by element, several times slower.)
+fn im2col<T: Tape<f32, Cpu>>(dev: &Cpu, h: Mat<T>, g: Im2col, backward: bool) -> Mat<T> {
     let (inp, mut tape) = h.split_tape();
-    let src = inp.as_vec();
+    let src = values(&inp);
     let c = g.channels;
     let width = g.kernel * c;
     let mut cols = vec![0.0f32; g.batch * g.out_len * width];
@@ -425,6 +446,9 @@ fn im2col<T: Tape<f32, Cpu>>(dev: &Cpu, h: Mat<T>, g: Im2col) -> Mat<T> {
         }
     }
     let out: Mat = dev.tensor_from_vec(cols, (g.batch * g.out_len, width));
+    if !(backward && T::OWNS_TAPE) {
+        return out.put_tape(tape);
+    }
     let out_id = out.clone();
     tape.add_backward_op(move |grads| {
         let g_out: Vec<f32> = grads.get_or_alloc_mut(&out_id)?.to_vec();
@@ -449,23 +473,34 @@ fn im2col<T: Tape<f32, Cpu>>(dev: &Cpu, h: Mat<T>, g: Im2col) -> Mat<T> {
     out.put_tape(tape)
 }
 
-/// `z + b`, `b` added to every row of `z` (`rows × units`), as one differentiable op (dfdx's
-/// broadcast add walks every element through strided indices, forward and back). The backward
-/// pass adds `∂L/∂y` to `z`'s gradient and its column sums, rows in order, to `b`'s: the same
-/// additions in the same order as dfdx's add, so the results are the same bits.
-fn add_bias<T: Tape<f32, Cpu>>(dev: &Cpu, z: Mat<T>, b: &Vector) -> Mat<T> {
+/// `z + b`, `b` added to every row of `z` (`rows × units`), and with `relu` then `max(·, 0)`, as
+/// one differentiable op (dfdx's broadcast add walks every element through strided indices,
+/// forward and back, and its ReLU is one more pass and buffer each way). The backward pass is
+/// dfdx's, fused: ReLU's `0 + [y > 0]·∂L/∂y` (its gradient buffer starts at zero), added to
+/// `z`'s gradient, and its column sums, rows in order, added to `b`'s: the same operations in the
+/// same order as dfdx's add and ReLU, so the results are the same bits.
+fn add_bias<T: Tape<f32, Cpu>>(dev: &Cpu, z: Mat<T>, b: &Vector, relu: bool) -> Mat<T> {
     let (inp, mut tape) = z.split_tape();
     let (rows, c) = *inp.shape();
-    let bias = b.as_vec();
-    let mut y = inp.as_vec();
+    let bias = values(b);
+    let mut y = values(&inp);
     for row in y.chunks_exact_mut(c) {
         row.iter_mut().zip(&bias).for_each(|(v, b)| *v += b);
+    }
+    if relu {
+        y.iter_mut().for_each(|v| *v = v.max(0.0));
     }
     let out: Mat = dev.tensor_from_vec(y, (rows, c));
     if T::OWNS_TAPE {
         let (out_id, b) = (out.clone(), b.clone());
         tape.add_backward_op(move |grads| {
-            let g_out: Vec<f32> = grads.get_or_alloc_mut(&out_id)?.to_vec();
+            let mut g_out: Vec<f32> = grads.get_or_alloc_mut(&out_id)?.to_vec();
+            if relu {
+                let y = values(&out_id);
+                for (g, y) in g_out.iter_mut().zip(&y) {
+                    *g = 0.0 + if *y > 0.0 { 1.0 } else { 0.0 } * *g;
+                }
+            }
             let g_in = grads.get_or_alloc_mut(&inp)?;
             g_in.iter_mut().zip(&g_out).for_each(|(d, g)| *d += g);
             let g_b = grads.get_or_alloc_mut(&b)?;
@@ -495,7 +530,7 @@ fn batch_norm<T: Tape<f32, Cpu>>(
 ) -> (Mat<T>, Option<MeanVar>) {
     let (inp, mut tape) = z.split_tape();
     let (rows, c) = *inp.shape();
-    let src = inp.as_vec();
+    let src = values(&inp);
     let (mean, var): MeanVar = match fixed {
         Some((m, v)) => (
             m.iter().map(|&x| x as f64).collect(),
@@ -518,7 +553,7 @@ fn batch_norm<T: Tape<f32, Cpu>>(
         }
     };
     let inv: Vec<f64> = var.iter().map(|v| 1.0 / (v + BN_EPS).sqrt()).collect();
-    let (g, d) = (gamma.as_vec(), beta.as_vec());
+    let (g, d) = (values(gamma), values(beta));
     let mut xhat = vec![0.0f32; rows * c];
     let mut y = vec![0.0f32; rows * c];
     for ((xr, yr), zr) in xhat
@@ -673,34 +708,49 @@ mod tests {
         v.into_iter().map(f32::to_bits).collect()
     }
 
-    /// The fused bias add gives dfdx's broadcast add bit for bit: the outputs, and the
-    /// gradients of both inputs under a loss with a different weight on every output.
+    /// The fused bias add, with and without its ReLU, gives dfdx's broadcast add (and ReLU) bit
+    /// for bit: the outputs, and the gradients of both inputs under a loss with a different
+    /// weight on every output.
     #[test]
-    fn add_bias_is_dfdx_broadcast_add_bit_for_bit() {
+    fn add_bias_is_dfdx_broadcast_add_and_relu_bit_for_bit() {
         let dev = Cpu::default();
         let (rows, c) = (37, 13);
-        let z: Mat = dev.tensor_from_vec(values(rows * c, 0.3), (rows, c));
-        let b: Vector = dev.tensor_from_vec(values(c, 1.9), (c,));
+        let mut zs = values(rows * c, 0.3);
+        // Pre-activations exactly zero, where ReLU's derivative is taken as 0.
+        let bias = values(c, 1.9);
+        for j in 0..c {
+            zs[5 * c + j] = -bias[j];
+        }
+        let z: Mat = dev.tensor_from_vec(zs, (rows, c));
+        let b: Vector = dev.tensor_from_vec(bias, (c,));
         let r: Mat = dev.tensor_from_vec(values(rows * c, 2.7), (rows, c));
+        for relu in [false, true] {
+            let sum = z.clone().leaky_trace()
+                + b.clone()
+                    .retaped::<OwnedTape<f32, Cpu>>()
+                    .broadcast_like::<_, Axis<0>>(&(rows, c));
+            let dfdx = if relu { sum.relu() } else { sum };
+            let fused = add_bias(&dev, z.clone().leaky_trace(), &b, relu);
+            assert_eq!(bits(dfdx.as_vec()), bits(fused.as_vec()), "relu {relu}");
 
-        let dfdx = z.clone().leaky_trace()
-            + b.clone()
-                .retaped::<OwnedTape<f32, Cpu>>()
-                .broadcast_like::<_, Axis<0>>(&(rows, c));
-        let fused = add_bias(&dev, z.clone().leaky_trace(), &b);
-        assert_eq!(bits(dfdx.as_vec()), bits(fused.as_vec()));
-
-        let g_dfdx = (dfdx * r.clone()).sum().backward();
-        let g_fused = (fused * r).sum().backward();
-        assert_eq!(
-            bits(g_dfdx.get(&z).as_vec()),
-            bits(g_fused.get(&z).as_vec())
-        );
-        assert_eq!(
-            bits(g_dfdx.get(&b).as_vec()),
-            bits(g_fused.get(&b).as_vec())
-        );
-        // And not trivially: the bias gradient sums 37 different rows.
-        assert!(g_fused.get(&b).as_vec().iter().all(|g| g.abs() > 1e-3));
+            let g_dfdx = (dfdx * r.clone()).sum().backward();
+            let g_fused = (fused * r.clone()).sum().backward();
+            assert_eq!(
+                bits(g_dfdx.get(&z).as_vec()),
+                bits(g_fused.get(&z).as_vec()),
+                "relu {relu}"
+            );
+            let g_b = g_fused.get(&b).as_vec();
+            assert_eq!(
+                bits(g_dfdx.get(&b).as_vec()),
+                bits(g_b.clone()),
+                "relu {relu}"
+            );
+            // And not trivially: the bias gradient sums many different rows, and ReLU cuts
+            // some of them.
+            assert!(g_b.iter().all(|g| g.abs() > 1e-3), "relu {relu}");
+        }
+        let y = add_bias(&dev, z.clone(), &b, true).as_vec();
+        assert!(y.contains(&0.0) && y.iter().any(|&v| v > 0.0));
     }
 }
