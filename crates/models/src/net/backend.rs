@@ -403,6 +403,13 @@ fn values<S: Shape, T>(t: &Tensor<S, f32, Cpu, T>) -> Vec<f32> {
     v
 }
 
+/// Moves the gradient with respect to an op's output out of `grads`, for the op's backward pass
+/// to read while it writes its inputs' gradients (which live in the same map). Only the op that
+/// made a tensor reads its gradient, once, so nothing reads the emptied entry after this.
+fn take_gradient(grads: &mut Gradients<f32, Cpu>, out: &Mat) -> Result<Vec<f32>, CpuError> {
+    Ok(std::mem::take(&mut **grads.get_or_alloc_mut(out)?))
+}
+
 /// The shape of one convolution's im2col.
 #[derive(Clone, Copy, Debug)]
 struct Im2col {
@@ -451,7 +458,7 @@ fn im2col<T: Tape<f32, Cpu>>(dev: &Cpu, h: Mat<T>, g: Im2col, backward: bool) ->
     }
     let out_id = out.clone();
     tape.add_backward_op(move |grads| {
-        let g_out: Vec<f32> = grads.get_or_alloc_mut(&out_id)?.to_vec();
+        let g_out = take_gradient(grads, &out_id)?;
         let g_in = grads.get_or_alloc_mut(&inp)?;
         for e in 0..g.batch {
             for t in 0..g.out_len {
@@ -487,18 +494,20 @@ fn add_bias<T: Tape<f32, Cpu>>(dev: &Cpu, z: Mat<T>, b: &Vector, relu: bool) -> 
     for row in y.chunks_exact_mut(c) {
         row.iter_mut().zip(&bias).for_each(|(v, b)| *v += b);
     }
+    // Where ReLU passes the gradient: its derivative, 1 above zero and 0 elsewhere.
+    let mut pass = Vec::new();
     if relu {
         y.iter_mut().for_each(|v| *v = v.max(0.0));
+        pass = y.iter().map(|&v| v > 0.0).collect();
     }
     let out: Mat = dev.tensor_from_vec(y, (rows, c));
     if T::OWNS_TAPE {
         let (out_id, b) = (out.clone(), b.clone());
         tape.add_backward_op(move |grads| {
-            let mut g_out: Vec<f32> = grads.get_or_alloc_mut(&out_id)?.to_vec();
+            let mut g_out = take_gradient(grads, &out_id)?;
             if relu {
-                let y = values(&out_id);
-                for (g, y) in g_out.iter_mut().zip(&y) {
-                    *g = 0.0 + if *y > 0.0 { 1.0 } else { 0.0 } * *g;
+                for (g, &pass) in g_out.iter_mut().zip(&pass) {
+                    *g = 0.0 + if pass { 1.0 } else { 0.0 } * *g;
                 }
             }
             let g_in = grads.get_or_alloc_mut(&inp)?;
@@ -571,7 +580,7 @@ fn batch_norm<T: Tape<f32, Cpu>>(
         let (out_id, gamma, beta) = (out.clone(), gamma.clone(), beta.clone());
         let batch_stats = fixed.is_none();
         tape.add_backward_op(move |grads| {
-            let g_out: Vec<f32> = grads.get_or_alloc_mut(&out_id)?.to_vec();
+            let g_out = take_gradient(grads, &out_id)?;
             let (mut sum_g, mut sum_gx) = (vec![0.0f64; c], vec![0.0f64; c]);
             for (gr, xr) in g_out.chunks_exact(c).zip(xhat.chunks_exact(c)) {
                 for j in 0..c {
