@@ -491,14 +491,17 @@ fn add_bias<T: Tape<f32, Cpu>>(dev: &Cpu, z: Mat<T>, b: &Vector, relu: bool) -> 
     let (rows, c) = *inp.shape();
     let bias = values(b);
     let mut y = values(&inp);
+    // With ReLU, also where it passes the gradient: its derivative, 1 above zero, 0 elsewhere.
+    let mut pass = Vec::with_capacity(if relu { y.len() } else { 0 });
     for row in y.chunks_exact_mut(c) {
-        row.iter_mut().zip(&bias).for_each(|(v, b)| *v += b);
-    }
-    // Where ReLU passes the gradient: its derivative, 1 above zero and 0 elsewhere.
-    let mut pass = Vec::new();
-    if relu {
-        y.iter_mut().for_each(|v| *v = v.max(0.0));
-        pass = y.iter().map(|&v| v > 0.0).collect();
+        if relu {
+            row.iter_mut()
+                .zip(&bias)
+                .for_each(|(v, b)| *v = (*v + b).max(0.0));
+            pass.extend(row.iter().map(|&v| v > 0.0));
+        } else {
+            row.iter_mut().zip(&bias).for_each(|(v, b)| *v += b);
+        }
     }
     let out: Mat = dev.tensor_from_vec(y, (rows, c));
     if T::OWNS_TAPE {
