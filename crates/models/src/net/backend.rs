@@ -32,9 +32,10 @@ type Vector = Tensor<(usize,), f32, Cpu>;
 
 /// Lets gemm split one matrix product over threads (`true`) or not (`false`, the default
 /// once a [`Net`] exists). Split, a product needs at least 2²⁴ multiply-adds (gemm's own default
-/// is 48·48·256): below that, handing work to the other thread cost more than it saved (the
-/// MNIST-1D CNN step took about 1.05 ms at two threads against 0.82 ms at one; its largest
-/// product is 1.9 M multiply-adds), so small networks run on one thread either way.
+/// is 48·48·256): below that, handing work to the other thread cost more than it saved (with the
+/// default, `bench training` measured the MNIST-1D CNN step at 1.16 ms with two threads against
+/// 0.99 ms with one, medians of five runs; its largest product is 1.9 M multiply-adds), so small
+/// networks run on one thread either way.
 pub fn set_gemm_threads(on: bool) {
     gemm_common::gemm::set_threading_threshold(if on { 1 << 24 } else { usize::MAX });
 }
