@@ -332,7 +332,7 @@ impl Net {
             .tensor_from_vec(x.to_vec(), (batch, self.arch.inputs));
         let (out, stats) = self.forward(xt.leaky_trace(), batch, true);
         let loss_t = match loss {
-            Loss::CrossEntropy => cross_entropy_with_logits_loss(out, target),
+            Loss::CrossEntropy => cross_entropy(&self.dev, out, labels),
             Loss::LeastSquares => mse_loss(out, target),
         };
         let value = loss_t.array();
@@ -522,6 +522,76 @@ fn add_bias<T: Tape<f32, Cpu>>(dev: &Cpu, z: Mat<T>, b: &Vector, relu: bool) -> 
             let g_b = grads.get_or_alloc_mut(&b)?;
             for row in g_out.chunks_exact(c) {
                 g_b.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+            }
+            Ok(())
+        });
+    }
+    out.put_tape(tape)
+}
+
+/// Softmax cross-entropy of `logits` (`rows × k`) against class `labels`, averaged over the rows
+/// (UDL eq. 5.24), as one differentiable op. It is dfdx's `cross_entropy_with_logits_loss` against
+/// one-hot targets, `−mean(log_softmax(z) ⊙ t) / (1/k)` with `log_softmax(z) = (z − max z) −
+/// ln Σ exp(z − max z)`, replayed operation for operation, forward and backward, so the loss and
+/// the gradient are the same bits; dfdx runs it as nine ops over strided reductions, each with
+/// its own buffers (a sixteenth of an MLP step).
+fn cross_entropy<T: Tape<f32, Cpu>>(
+    dev: &Cpu,
+    logits: Mat<T>,
+    labels: &[u8],
+) -> Tensor<(), f32, Cpu, T> {
+    let (inp, mut tape) = logits.split_tape();
+    let (rows, k) = *inp.shape();
+    let z = values(&inp);
+    // One-hot targets, the exponentials and their row sums, kept for the backward pass.
+    let mut target = vec![0.0f32; rows * k];
+    let (mut e, mut sums) = (vec![0.0f32; rows * k], Vec::with_capacity(rows));
+    // Σ log_softmax(z)·t over the rows in order.
+    let mut total = 0.0f32;
+    for (r, (zr, er)) in z.chunks_exact(k).zip(e.chunks_exact_mut(k)).enumerate() {
+        target[r * k + labels[r] as usize] = 1.0;
+        let max = zr.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let mut sum = 0.0f32;
+        for (ev, &zv) in er.iter_mut().zip(zr) {
+            *ev = (zv - max).exp();
+            sum += *ev;
+        }
+        let lse = sum.ln();
+        for (&zv, &tv) in zr.iter().zip(&target[r * k..(r + 1) * k]) {
+            total += ((zv - max) - lse) * tv;
+        }
+        sums.push(sum);
+    }
+    let inv_n = (1.0 / (rows * k) as f64) as f32;
+    let inv_k = (1.0 / k as f64) as f32;
+    let loss = -(total * 1.0 * inv_n) / inv_k;
+    let out: Tensor<(), f32, Cpu> = dev.tensor(loss);
+    if T::OWNS_TAPE {
+        let out_id = out.clone();
+        tape.add_backward_op(move |grads| {
+            let g_loss = grads.get_or_alloc_mut(&out_id)?[0];
+            // The scalar ops' gradients: ÷(1/k), negation, ×(1/n), the sum's broadcast.
+            let g_neg = 0.0 + (1.0 / inv_k) * g_loss;
+            let g_mean = 0.0 + -g_neg; // (−1)·g, exactly
+            let g_sum = 0.0 + inv_n * g_mean;
+            let g_prod = 0.0 + g_sum * 1.0;
+            let g_in = grads.get_or_alloc_mut(&inp)?;
+            for (r, sum) in sums.iter().enumerate() {
+                let row = r * k..(r + 1) * k;
+                // Through ⊙ t into log_softmax; its `(z − max) − lse` passes the gradient to z
+                // and, negated and summed, to lse.
+                let mut g_lse = 0.0f32;
+                for (g, &tv) in g_in[row.clone()].iter_mut().zip(&target[row.clone()]) {
+                    let g_logp = 0.0 + tv * g_prod;
+                    *g += 1.0 * g_logp;
+                    g_lse += -g_logp;
+                }
+                // Then through ln, the row sum and exp, back to z.
+                let g_row_sum = 0.0 + sum.recip() * g_lse;
+                let g_exp = 0.0 + g_row_sum;
+                for (g, &ev) in g_in[row.clone()].iter_mut().zip(&e[row]) {
+                    *g += ev * g_exp;
+                }
             }
             Ok(())
         });
@@ -768,5 +838,35 @@ mod tests {
         }
         let y = add_bias(&dev, z.clone(), &b, true).as_vec();
         assert!(y.contains(&0.0) && y.iter().any(|&v| v > 0.0));
+    }
+
+    /// The fused cross-entropy gives dfdx's `cross_entropy_with_logits_loss` against one-hot
+    /// targets bit for bit: the loss, and the gradient of the logits, which reaches every logit
+    /// (through the softmax) and is scaled per row.
+    #[test]
+    fn cross_entropy_is_dfdx_cross_entropy_bit_for_bit() {
+        let dev = Cpu::default();
+        let (rows, k) = (37, 10);
+        let mut zs = values(rows * k, 0.8);
+        // A row with a tie for the maximum, and one of large logits.
+        zs[3 * k + 2] = zs[3 * k..4 * k].iter().cloned().fold(f32::MIN, f32::max);
+        zs[7 * k..8 * k].iter_mut().for_each(|v| *v *= 40.0);
+        let z: Mat = dev.tensor_from_vec(zs, (rows, k));
+        let labels: Vec<u8> = (0..rows).map(|r| ((r * 7) % k) as u8).collect();
+        let mut onehot = vec![0.0f32; rows * k];
+        for (r, &y) in labels.iter().enumerate() {
+            onehot[r * k + y as usize] = 1.0;
+        }
+        let t: Mat = dev.tensor_from_vec(onehot, (rows, k));
+
+        let theirs = cross_entropy_with_logits_loss(z.clone().leaky_trace(), t);
+        let ours = cross_entropy(&dev, z.clone().leaky_trace(), &labels);
+        assert_eq!(theirs.array().to_bits(), ours.array().to_bits());
+        let (g_theirs, g_ours) = (theirs.backward(), ours.backward());
+        let g = g_ours.get(&z).as_vec();
+        assert_eq!(bits(g_theirs.get(&z).as_vec()), bits(g.clone()));
+        // Not trivially: every logit has a gradient, except where the large row's softmax
+        // underflows.
+        assert!(g.iter().enumerate().all(|(i, v)| *v != 0.0 || i / k == 7));
     }
 }
