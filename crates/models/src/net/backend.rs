@@ -326,14 +326,13 @@ impl Net {
         for (row, &y) in labels.iter().enumerate() {
             target[row * k + y as usize] = 1.0;
         }
-        let target = self.dev.tensor_from_vec(target, (batch, k));
         let xt = self
             .dev
             .tensor_from_vec(x.to_vec(), (batch, self.arch.inputs));
         let (out, stats) = self.forward(xt.leaky_trace(), batch, true);
         let loss_t = match loss {
-            Loss::CrossEntropy => cross_entropy(&self.dev, out, labels),
-            Loss::LeastSquares => mse_loss(out, target),
+            Loss::CrossEntropy => cross_entropy(&self.dev, out, target),
+            Loss::LeastSquares => mse_loss(out, self.dev.tensor_from_vec(target, (batch, k))),
         };
         let value = loss_t.array();
         if !value.is_finite() {
@@ -529,27 +528,27 @@ fn add_bias<T: Tape<f32, Cpu>>(dev: &Cpu, z: Mat<T>, b: &Vector, relu: bool) -> 
     out.put_tape(tape)
 }
 
-/// Softmax cross-entropy of `logits` (`rows × k`) against class `labels`, averaged over the rows
-/// (UDL eq. 5.24), as one differentiable op. It is dfdx's `cross_entropy_with_logits_loss` against
-/// one-hot targets, `−mean(log_softmax(z) ⊙ t) / (1/k)` with `log_softmax(z) = (z − max z) −
+/// Softmax cross-entropy of `logits` against target probabilities `target` (both `rows × k`,
+/// row-major; one-hot for class labels), averaged over the rows (UDL eq. 5.24), as one
+/// differentiable op. It is dfdx's `cross_entropy_with_logits_loss`,
+/// `−mean(log_softmax(z) ⊙ t) / (1/k)` with `log_softmax(z) = (z − max z) −
 /// ln Σ exp(z − max z)`, replayed operation for operation, forward and backward, so the loss and
 /// the gradient are the same bits; dfdx runs it as nine ops over strided reductions, each with
 /// its own buffers (a sixteenth of an MLP step).
 fn cross_entropy<T: Tape<f32, Cpu>>(
     dev: &Cpu,
     logits: Mat<T>,
-    labels: &[u8],
+    target: Vec<f32>,
 ) -> Tensor<(), f32, Cpu, T> {
     let (inp, mut tape) = logits.split_tape();
     let (rows, k) = *inp.shape();
+    assert_eq!(target.len(), rows * k, "one target per logit");
     let z = values(&inp);
-    // One-hot targets, the exponentials and their row sums, kept for the backward pass.
-    let mut target = vec![0.0f32; rows * k];
+    // The exponentials and their row sums, kept (with the targets) for the backward pass.
     let (mut e, mut sums) = (vec![0.0f32; rows * k], Vec::with_capacity(rows));
     // Σ log_softmax(z)·t over the rows in order.
     let mut total = 0.0f32;
     for (r, (zr, er)) in z.chunks_exact(k).zip(e.chunks_exact_mut(k)).enumerate() {
-        target[r * k + labels[r] as usize] = 1.0;
         let max = zr.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
         let mut sum = 0.0f32;
         for (ev, &zv) in er.iter_mut().zip(zr) {
@@ -840,9 +839,9 @@ mod tests {
         assert!(y.contains(&0.0) && y.iter().any(|&v| v > 0.0));
     }
 
-    /// The fused cross-entropy gives dfdx's `cross_entropy_with_logits_loss` against one-hot
-    /// targets bit for bit: the loss, and the gradient of the logits, which reaches every logit
-    /// (through the softmax) and is scaled per row.
+    /// The fused cross-entropy gives dfdx's `cross_entropy_with_logits_loss` bit for bit, against
+    /// one-hot and soft targets: the loss, and the gradient of the logits, which reaches every
+    /// logit (through the softmax).
     #[test]
     fn cross_entropy_is_dfdx_cross_entropy_bit_for_bit() {
         let dev = Cpu::default();
@@ -857,16 +856,26 @@ mod tests {
         for (r, &y) in labels.iter().enumerate() {
             onehot[r * k + y as usize] = 1.0;
         }
-        let t: Mat = dev.tensor_from_vec(onehot, (rows, k));
-
-        let theirs = cross_entropy_with_logits_loss(z.clone().leaky_trace(), t);
-        let ours = cross_entropy(&dev, z.clone().leaky_trace(), &labels);
-        assert_eq!(theirs.array().to_bits(), ours.array().to_bits());
-        let (g_theirs, g_ours) = (theirs.backward(), ours.backward());
-        let g = g_ours.get(&z).as_vec();
-        assert_eq!(bits(g_theirs.get(&z).as_vec()), bits(g.clone()));
-        // Not trivially: every logit has a gradient, except where the large row's softmax
-        // underflows.
-        assert!(g.iter().enumerate().all(|(i, v)| *v != 0.0 || i / k == 7));
+        // And soft targets: every row a different distribution over the classes.
+        let soft: Vec<f32> = values(rows * k, 4.1)
+            .chunks_exact(k)
+            .flat_map(|row| {
+                let w: Vec<f32> = row.iter().map(|v| v.abs() + 0.1).collect();
+                let total: f32 = w.iter().sum();
+                w.into_iter().map(move |v| v / total)
+            })
+            .collect();
+        for target in [onehot, soft] {
+            let t: Mat = dev.tensor_from_vec(target.clone(), (rows, k));
+            let theirs = cross_entropy_with_logits_loss(z.clone().leaky_trace(), t);
+            let ours = cross_entropy(&dev, z.clone().leaky_trace(), target);
+            assert_eq!(theirs.array().to_bits(), ours.array().to_bits());
+            let (g_theirs, g_ours) = (theirs.backward(), ours.backward());
+            let g = g_ours.get(&z).as_vec();
+            assert_eq!(bits(g_theirs.get(&z).as_vec()), bits(g.clone()));
+            // Not trivially: every logit has a gradient, except where the large row's softmax
+            // underflows.
+            assert!(g.iter().enumerate().all(|(i, v)| *v != 0.0 || i / k == 7));
+        }
     }
 }
